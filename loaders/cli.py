@@ -1,0 +1,198 @@
+"""The ``c2c`` command: build, validate, serve, query, export, import, docs.
+
+Every error a user can cause is a :class:`loaders.errors.C2CError`; :func:`main` prints its
+one-line message to stderr and exits with its code, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loaders import __version__
+from loaders.config import Settings
+from loaders.errors import C2CError, InputError, Location, NotBuiltYet
+
+
+def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.build import build
+
+    summary = build(settings, progress=not args.quiet and sys.stderr.isatty())
+    print(summary.text())
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from rdflib import Graph
+
+    from loaders.curated import read_curated
+    from loaders.namespaces import Minter
+    from loaders.validate import report_graph, report_text, validate_data
+
+    graphs: list[Graph] = []
+    origins: dict = {}
+    targets = [Path(f) for f in args.files] or [settings.data]
+    for target in targets:
+        if target.is_dir():
+            data = read_curated(target, Minter(settings.base_iri))
+            graphs += data.graphs.values()
+            origins.update(data.origins)
+        else:
+            graphs.append(_parse_rdf(target))
+    violations = validate_data(graphs, origins)
+    if args.report:
+        report_graph(violations).serialize(destination=args.report, format="turtle")
+    if violations:
+        print(f"{len(violations)} SHACL violation(s):\n{report_text(violations)}",
+              file=sys.stderr)
+        return 1
+    print(f"conforms: {', '.join(str(t) for t in targets)}")
+    return 0
+
+
+def _parse_rdf(path: Path):
+    """Parse an RDF file by its extension; a syntax error names the file and line."""
+    from rdflib import Graph
+    from rdflib.util import guess_format
+
+    fmt = guess_format(str(path))
+    if fmt is None:
+        raise InputError(Location(path), "unknown RDF file extension", term=path.suffix)
+    if not path.exists():
+        raise InputError(Location(path), "file not found")
+    try:
+        return Graph().parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific types
+        line = getattr(exc, "lines", None) or getattr(exc, "line", None)
+        raise InputError(Location(path, line=line if isinstance(line, int) else None),
+                         f"not valid {fmt}: {str(exc).splitlines()[0][:200]}") from None
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.store import StoreLocation
+
+    StoreLocation(settings.store).open_current().query("ASK {}")  # fail early, readably
+    env = dict(os.environ)
+    env.update({"C2C_STORE": str(Path(settings.store).resolve()),
+                "C2C_HOST": settings.host, "C2C_PORT": str(settings.port)})
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{settings.host}:{settings.port}",
+            "--workers", str(settings.workers), "--access-logfile", "-",
+            "endpoint.app:create_app()"]
+    print(f"serving http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", flush=True)
+    os.execvpe(sys.executable, argv, env)  # noqa: S606 - gunicorn replaces this process
+    return 0  # not reached
+
+
+def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format, serialize
+    from loaders.store import StoreLocation
+
+    text = args.query
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(Location(path), f"cannot be read: {exc.strerror}") from None
+    store = StoreLocation(settings.store).open_current()
+    try:
+        results = store.query(text)
+    except SyntaxError as exc:
+        raise InputError(Location(args.query[1:] if args.query.startswith("@") else "query"),
+                         f"SPARQL syntax error: {exc}") from None
+    import pyoxigraph as ox
+
+    if isinstance(results, ox.QueryTriples):
+        fmt = find_format(args.format or "ttl", GRAPH_FORMATS)
+    else:
+        fmt = find_format(args.format or "csv", SOLUTION_FORMATS)
+    if fmt is None:
+        raise InputError(Location("--format"), "unknown format for this query form",
+                         term=args.format)
+    if isinstance(results, ox.QueryBoolean):
+        sys.stdout.write("true\n" if bool(results) else "false\n")
+        return 0
+    sys.stdout.buffer.write(serialize(results, fmt))
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.docs import render_docs
+
+    for path in render_docs(Path(args.out)):
+        print(path)
+    return 0
+
+
+def _not_built(issue: str):
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        raise NotBuiltYet(f"'c2c {args.command}' is not built yet ({issue})")
+    return run
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="c2c", description="The City-to-City Cooperation "
+                                "Knowledge Graph: build, validate and serve it.")
+    p.add_argument("--version", action="version", version=f"c2c {__version__}")
+    p.add_argument("--store", help="store folder (default: C2C_STORE or var/store)")
+    p.add_argument("--data", help="curated data folder (default: C2C_DATA or data)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build the graph from data/ and make it the served store")
+    b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.set_defaults(run=_cmd_build)
+
+    v = sub.add_parser("validate", help="check files against the SHACL shapes without building")
+    v.add_argument("files", nargs="*", help="data folders or RDF files (default: the data folder)")
+    v.add_argument("--report", metavar="FILE", help="also write the report as Turtle to FILE")
+    v.set_defaults(run=_cmd_validate)
+
+    s = sub.add_parser("serve", help="serve the current store over HTTP with gunicorn")
+    s.add_argument("--host", help="address to bind (default: C2C_HOST or 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port to bind (default: C2C_PORT or 8000)")
+    s.add_argument("--workers", type=int, help="worker processes (default: C2C_WORKERS or 2)")
+    s.set_defaults(run=_cmd_serve)
+
+    q = sub.add_parser("query", help="run a SPARQL query against the current store")
+    q.add_argument("query", help="the query text, or @FILE to read it from a file")
+    q.add_argument("--format", help="csv, tsv, json, xml for SELECT; ttl, nt, jsonld, rdf, nq "
+                   "for CONSTRUCT/DESCRIBE")
+    q.set_defaults(run=_cmd_query)
+
+    e = sub.add_parser("export", help="write deterministic dumps of the current store")
+    e.add_argument("--out", default="var/dumps", help="folder to write the dumps into")
+    e.set_defaults(run=_not_built("issue 7: dumps"))
+
+    i = sub.add_parser("import", help="import a public twinning list (wikidata or wikipedia)")
+    i.add_argument("kind", choices=["wikidata", "wikipedia"], help="the format of FILE")
+    i.add_argument("file", help="the file to import")
+    i.set_defaults(run=_not_built("issue 5: importers"))
+
+    d = sub.add_parser("docs", help="render HTML documentation of the ontology with pyLODE")
+    d.add_argument("--out", default="var/docs", help="folder to write the HTML into")
+    d.set_defaults(run=_cmd_docs)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_overrides(
+            store=Path(args.store) if args.store else None,
+            data=Path(args.data) if args.data else None,
+            host=getattr(args, "host", None), port=getattr(args, "port", None),
+            workers=getattr(args, "workers", None))
+        return args.run(args, settings)
+    except C2CError as exc:
+        print(f"c2c {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"c2c {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Configuration in one place: every setting is an environment variable prefixed ``C2C_``.
+
+:func:`Settings.from_env` is the only reader of the environment; everything else receives a
+:class:`Settings` value. The variables are listed in ``.env.example`` and in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from loaders.errors import ConfigError
+
+_DEFAULT_BASE_IRI = "https://w3id.org/c2c/"
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {name}={raw!r} is not a whole number") from None
+    if value < 0:
+        raise ConfigError(f"environment variable {name}={raw!r} must not be negative")
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise ConfigError(f"environment variable {name}={raw!r} must be greater than 0")
+    return value
+
+
+def _bool(env: dict[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of c2c, with its default."""
+
+    store: Path = Path("var/store")
+    """Folder holding the store builds and the ``current`` pointer (``C2C_STORE``)."""
+    data: Path = Path("data")
+    """Folder of curated data files read by ``c2c build`` (``C2C_DATA``)."""
+    base_iri: str = _DEFAULT_BASE_IRI
+    """Base of every minted IRI (``C2C_BASE_IRI``)."""
+    host: str = "127.0.0.1"
+    """Address the server binds to (``C2C_HOST``)."""
+    port: int = 8000
+    """Port the server binds to (``C2C_PORT``)."""
+    workers: int = 2
+    """gunicorn worker processes (``C2C_WORKERS``)."""
+    query_timeout: float = 30.0
+    """Hard wall-clock limit of one query in seconds (``C2C_QUERY_TIMEOUT``)."""
+    max_rows: int = 10_000
+    """Row cap of a SELECT result (``C2C_MAX_ROWS``)."""
+    max_body_bytes: int = 1_048_576
+    """Largest accepted request body (``C2C_MAX_BODY_BYTES``)."""
+    max_url_bytes: int = 8192
+    """Largest accepted request URL (``C2C_MAX_URL_BYTES``)."""
+    writable: bool = False
+    """Whether SPARQL Update and Graph Store writes are allowed at all (``C2C_WRITABLE``)."""
+    update_token: str = field(default="", repr=False)
+    """Bearer token that write requests must carry (``C2C_UPDATE_TOKEN``)."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the ``C2C_*`` variables (from ``os.environ`` unless *env* is given)."""
+        env = dict(os.environ if env is None else env)
+        base_iri = env.get("C2C_BASE_IRI") or _DEFAULT_BASE_IRI
+        if not base_iri.startswith(("http://", "https://")) or not base_iri.endswith("/"):
+            raise ConfigError(
+                f"C2C_BASE_IRI={base_iri!r} must be an http(s) IRI ending with '/'"
+            )
+        return cls(
+            store=Path(env.get("C2C_STORE") or "var/store"),
+            data=Path(env.get("C2C_DATA") or "data"),
+            base_iri=base_iri,
+            host=env.get("C2C_HOST") or "127.0.0.1",
+            port=_int(env, "C2C_PORT", 8000),
+            workers=max(1, _int(env, "C2C_WORKERS", 2)),
+            query_timeout=_float(env, "C2C_QUERY_TIMEOUT", 30.0),
+            max_rows=_int(env, "C2C_MAX_ROWS", 10_000),
+            max_body_bytes=_int(env, "C2C_MAX_BODY_BYTES", 1_048_576),
+            max_url_bytes=_int(env, "C2C_MAX_URL_BYTES", 8192),
+            writable=_bool(env, "C2C_WRITABLE"),
+            update_token=env.get("C2C_UPDATE_TOKEN", ""),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some settings replaced (command-line options win over the environment)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

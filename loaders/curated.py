@@ -1,0 +1,529 @@
+"""The curated data of ``data/`` → RDF in the c2c vocabulary, one named graph per source.
+
+Each table has one reader function below; :data:`TABLES` lists them in dependency order
+(sources and places first, so that other rows can refer to them). Every node remembers the
+file and row it came from (:attr:`CuratedData.origins`), so a SHACL violation can be reported
+against the row that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from loaders.errors import InputError, Location
+from loaders.namespaces import (
+    BIBO,
+    C2C,
+    GEO,
+    GEONAMES_FEATURE,
+    GN,
+    ORG,
+    SCHEMA,
+    TIME,
+    WD,
+    Minter,
+    concept,
+    pair_key,
+)
+from loaders.tables import Row, parse_date, read_table
+
+SOURCE_TYPES = {
+    "AcademicArticle": BIBO.AcademicArticle,
+    "Article": BIBO.Article,
+    "Report": BIBO.Report,
+    "Chapter": BIBO.Chapter,
+    "Webpage": BIBO.Webpage,
+    "Dataset": URIRef("http://www.w3.org/ns/dcat#Dataset"),
+}
+PLACE_CLASSES = {
+    "country": SCHEMA.Country,
+    "region": SCHEMA.AdministrativeArea,
+    "city": SCHEMA.City,
+}
+
+
+@dataclass
+class CuratedData:
+    """What the curated tables say: named graphs, and where each node came from."""
+
+    minter: Minter
+    graphs: dict[URIRef, Graph] = field(default_factory=dict)
+    origins: dict[URIRef, Location] = field(default_factory=dict)
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    place_country: dict[str, str] = field(default_factory=dict)
+
+    def graph(self, name: URIRef) -> Graph:
+        if name not in self.graphs:
+            self.graphs[name] = Graph(identifier=name)
+        return self.graphs[name]
+
+    def source_graph(self, row: Row, column: str = "source") -> tuple[Graph, URIRef]:
+        """The graph of the source a row cites, and that source's node."""
+        key = self.ref(row, column, "source")
+        return self.graph(self.minter.source_graph(key)), self.minter.thing("source", key)
+
+    def register(self, kind: str, key: str, row: Row, column: str) -> None:
+        """Note that *row* defines thing *key* of *kind*; a second definition is an error."""
+        known = self.keys.setdefault(kind, set())
+        if key in known:
+            raise InputError(row.where(column), f"{kind} key defined twice", term=key)
+        known.add(key)
+
+    def ref(self, row: Row, column: str, kind: str, value: str | None = None) -> str:
+        """A key in *row* that must name a known thing of *kind*."""
+        key = value if value is not None else row.require(column)
+        if key not in self.keys.get(kind, set()):
+            raise InputError(row.where(column), f"no {kind} has this key", term=key)
+        return key
+
+    def place(self, row: Row, column: str, value: str | None = None) -> URIRef:
+        key = self.ref(row, column, "place", value)
+        return self.minter.thing(self.place_kind[key], key)
+
+    def note_origin(self, node: URIRef, row: Row) -> None:
+        self.origins.setdefault(node, row.where())
+
+    place_kind: dict[str, str] = field(default_factory=dict)
+
+
+def _labels(g: Graph, node: URIRef, row: Row, prop: URIRef = RDFS.label) -> None:
+    """Labels in en, zh-Hans, ru and the local language; a local name equal to one of the
+    others in the same language is not repeated."""
+    seen: set[tuple[str, str]] = set()
+    pairs = [("name_en", "en"), ("name_zh", "zh-Hans"), ("name_ru", "ru")]
+    if "name_local" in row.values:
+        pairs.append(("name_local", row.get("local_lang") or "und"))
+    for column, lang in pairs:
+        text = row.get(column)
+        if text and (text, lang) not in seen:
+            g.add((node, prop, Literal(text, lang=lang)))
+            seen.add((text, lang))
+
+
+def _provenance(g: Graph, node: URIRef, source: URIRef, row: Row) -> None:
+    g.add((node, PROV.wasDerivedFrom, source))
+    if row.get("locator"):
+        g.add((node, BIBO.locator, Literal(row.get("locator"))))
+    if row.get("note"):
+        g.add((node, SKOS.note, Literal(row.get("note"), lang="en")))
+
+
+def _themes(data: CuratedData, g: Graph, node: URIRef, row: Row, column: str = "themes") -> None:
+    for theme in row.items(column):
+        g.add((node, C2C.theme, concept("themes", theme)))
+
+
+def read_sources(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("source", key, row, "key")
+    node = data.minter.thing("source", key)
+    g = data.graph(data.minter.source_graph(key))
+    kind = row.require("type")
+    if kind not in SOURCE_TYPES:
+        raise InputError(row.where("type"), f"unknown source type; expected one of "
+                         f"{sorted(SOURCE_TYPES)}", term=kind)
+    g.add((node, RDF.type, SOURCE_TYPES[kind]))
+    g.add((node, RDF.type, PROV.Entity))
+    if row.get("title"):
+        g.add((node, DCTERMS.title, Literal(row.get("title"))))
+    for author in row.items("authors"):
+        g.add((node, DCTERMS.creator, Literal(author)))
+    if row.get("venue"):
+        venue = URIRef(f"{node}/venue")
+        g.add((node, DCTERMS.isPartOf, venue))
+        g.add((venue, RDF.type, BIBO.Periodical))
+        g.add((venue, DCTERMS.title, Literal(row.get("venue"))))
+    issued = row.date("issued") or row.date("year")
+    if issued is not None:
+        g.add((node, DCTERMS.issued, issued))
+    for column, prop in (("volume", BIBO.volume), ("issue", BIBO.issue), ("doi", BIBO.doi),
+                         ("publisher", DCTERMS.publisher)):
+        if row.get(column):
+            g.add((node, prop, Literal(row.get(column))))
+    if row.get("pages"):
+        start, _, end = row.get("pages").partition("-")
+        g.add((node, BIBO.pageStart, Literal(start.strip())))
+        if end:
+            g.add((node, BIBO.pageEnd, Literal(end.strip())))
+    if row.get("url"):
+        g.add((node, BIBO.uri, Literal(row.get("url"), datatype=XSD.anyURI)))
+    if row.get("licence"):
+        g.add((node, DCTERMS.license, URIRef(row.get("licence"))))
+    if row.get("note"):
+        g.add((node, SKOS.note, Literal(row.get("note"), lang="en")))
+    data.note_origin(node, row)
+
+
+def read_places(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    kind = row.require("kind")
+    if kind not in PLACE_CLASSES:
+        raise InputError(row.where("kind"), f"unknown kind; expected one of "
+                         f"{sorted(PLACE_CLASSES)}", term=kind)
+    data.register("place", key, row, "key")
+    data.place_kind[key] = kind
+    node = data.minter.thing(kind, key)
+    g, source = data.source_graph(row)
+    links = data.graph(data.minter.graph("links"))
+    g.add((node, RDF.type, PLACE_CLASSES[kind]))
+    g.add((node, RDF.type, GEO.Feature))
+    _labels(g, node, row)
+    g.add((node, C2C.administrativeLevel, concept("administrative-levels",
+                                                  row.require("admin_level"))))
+    if kind == "country":
+        data.place_country[key] = key
+    else:
+        country = data.ref(row, "country", "place")
+        data.place_country[key] = country
+        g.add((node, C2C.inCountry, data.minter.thing("country", country)))
+        parent = row.require("parent")
+        g.add((node, SCHEMA.containedInPlace, data.place(row, "parent", parent)))
+    lat, lon = row.get("lat"), row.get("lon")
+    if lat or lon:
+        try:
+            lat_f, lon_f = float(lat), float(lon)
+        except ValueError:
+            raise InputError(row.where("lat"), f"coordinates {lat!r}, {lon!r} are not numbers",
+                             term=key) from None
+        centroid = URIRef(f"{node}/centroid")
+        g.add((node, GEO.hasCentroid, centroid))
+        g.add((centroid, RDF.type, GEO.Geometry))
+        g.add((centroid, GEO.asWKT, Literal(f"POINT({lon_f} {lat_f})", datatype=GEO.wktLiteral)))
+    if row.get("geonames"):
+        g.add((node, GN.geonamesID, Literal(row.get("geonames"))))
+        links.add((node, OWL.sameAs, URIRef(GEONAMES_FEATURE.format(id=row.get("geonames")))))
+    if row.get("wikidata"):
+        qid = row.get("wikidata")
+        g.add((node, DCTERMS.identifier, Literal(qid)))
+        links.add((node, OWL.sameAs, WD[qid]))
+    g.add((node, PROV.wasDerivedFrom, source))
+    data.note_origin(node, row)
+
+
+def _relationship(data: CuratedData, row: Row, kind: str, cls: URIRef
+                  ) -> tuple[Graph, URIRef, str]:
+    a = data.ref(row, "party_a", "place")
+    b = data.ref(row, "party_b", "place")
+    key = pair_key(a, b)
+    node = data.minter.thing(kind, key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, cls))
+    g.add((node, C2C.hasParty, data.place(row, "party_a", a)))
+    g.add((node, C2C.hasParty, data.place(row, "party_b", b)))
+    _provenance(g, node, source, row)
+    data.keys.setdefault(kind, set()).add(key)
+    data.note_origin(node, row)
+    return g, node, key
+
+
+def read_agreements(data: CuratedData, row: Row) -> None:
+    g, node, _ = _relationship(data, row, "agreement", C2C.TwinningAgreement)
+    g.add((node, C2C.agreementType, concept("agreement-types", row.require("type"))))
+    if (start := row.date("date")) is not None:
+        g.add((node, SCHEMA.startDate, start))
+    if row.get("status"):
+        g.add((node, C2C.status, concept("agreement-status", row.get("status"))))
+    _themes(data, g, node, row)
+    for listed in row.items("confirmed_by"):
+        g.add((node, C2C.confirmedBy, data.minter.thing("source",
+                                                        data.ref(row, "confirmed_by", "source",
+                                                                 listed))))
+
+
+def read_cross_border_pairs(data: CuratedData, row: Row) -> None:
+    g, node, key = _relationship(data, row, "cross-border-pair", C2C.CrossBorderPair)
+    if row.get("pair_type"):
+        g.add((node, C2C.pairType, concept("cross-border-pair-types", row.get("pair_type"))))
+    for dimension in row.items("dimensions"):
+        g.add((node, C2C.integrationDimension, concept("integration-dimensions", dimension)))
+    if key in data.keys.get("agreement", set()):
+        g.add((node, C2C.formalisedBy, data.minter.thing("agreement", key)))
+
+
+def read_industrial_parks(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("industrial-park", key, row, "key")
+    node = data.minter.thing("industrial-park", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.IndustrialPark))
+    _labels(g, node, row)
+    g.add((node, SCHEMA.containedInPlace, data.place(row, "located_in")))
+    if (opened := row.date("opened")) is not None:
+        g.add((node, DCTERMS.created, opened))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_counterpart_pairings(data: CuratedData, row: Row) -> None:
+    g, node, _ = _relationship(data, row, "pairing", C2C.CounterpartPairing)
+    g.add((node, C2C.agreementType, concept("agreement-types", "counterpart-pairing")))
+    if row.get("led_by"):
+        g.add((node, C2C.ledBy, data.place(row, "led_by")))
+    if (start := row.date("date")) is not None:
+        g.add((node, SCHEMA.startDate, start))
+    if row.get("outcome"):
+        park = data.ref(row, "outcome", "industrial-park")
+        g.add((node, C2C.outcome, data.minter.thing("industrial-park", park)))
+    _themes(data, g, node, row)
+
+
+def read_programmes(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("programme", key, row, "key")
+    node = data.minter.thing("programme", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.CooperationProgramme))
+    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
+    for party in row.items("participants"):
+        g.add((node, C2C.hasParty, data.place(row, "participants", party)))
+    if row.get("led_by"):
+        g.add((node, C2C.ledBy, data.place(row, "led_by")))
+    if row.get("pair"):
+        pair = data.ref(row, "pair", "cross-border-pair")
+        g.add((node, C2C.concernsPair, data.minter.thing("cross-border-pair", pair)))
+    if (start := row.date("start")) is not None:
+        g.add((node, SCHEMA.startDate, start))
+    _themes(data, g, node, row)
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_networks(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("network", key, row, "key")
+    node = data.minter.thing("network", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.CityNetwork))
+    _labels(g, node, row)
+    if (founded := row.date("founded")) is not None:
+        g.add((node, DCTERMS.created, founded))
+    _themes(data, g, node, row)
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_memberships(data: CuratedData, row: Row) -> None:
+    network = data.ref(row, "network", "network")
+    member = data.ref(row, "member", "place")
+    node = data.minter.thing("membership", f"{network}--{member}")
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, ORG.Membership))
+    g.add((node, ORG.organization, data.minter.thing("network", network)))
+    g.add((node, ORG.member, data.place(row, "member", member)))
+    g.add((node, C2C.membershipBasis, concept("membership-basis", row.require("basis"))))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_meetings(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("meeting", key, row, "key")
+    node = data.minter.thing("meeting", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.NetworkMeeting))
+    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
+    g.add((node, C2C.meetingOf, data.minter.thing("network",
+                                                  data.ref(row, "network", "network"))))
+    g.add((node, SCHEMA.location, data.place(row, "place")))
+    if (day := row.date("date")) is not None:
+        g.add((node, SCHEMA.startDate, day))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_date_claims(data: CuratedData, row: Row) -> None:
+    subject = data.ref(row, "subject", "meeting")
+    claimed = row.date("date")
+    if claimed is None:
+        raise InputError(row.where("date"), "a date claim needs a date", term="date")
+    node = data.minter.thing("date-claim", f"{subject}--{claimed}")
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.DateClaim))
+    g.add((node, C2C.claimedDate, claimed))
+    g.add((data.minter.thing("meeting", subject), C2C.hasDateClaim, node))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_macro_regions(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("macro-region", key, row, "key")
+    node = data.minter.thing("macro-region", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.MacroRegion))
+    _labels(g, node, row)
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_policies(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("policy", key, row, "key")
+    node = data.minter.thing("policy", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.Policy))
+    _labels(g, node, row)
+    g.add((node, C2C.policyCountry, data.place(row, "country")))
+    if (start := row.date("start")) is not None:
+        g.add((node, SCHEMA.startDate, start))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_policy_periods(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("policy-period", key, row, "key")
+    node = data.minter.thing("policy-period", key)
+    g, source = data.source_graph(row)
+    source_key = row.require("source")
+    scheme = data.minter.thing("periodisation", source_key)
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    g.add((scheme, SKOS.prefLabel, Literal(f"periodisation of {source_key}", lang="en")))
+    g.add((scheme, DCTERMS.source, source))
+    g.add((node, RDF.type, C2C.PolicyPeriod))
+    g.add((node, RDF.type, SKOS.Concept))
+    g.add((node, SKOS.inScheme, scheme))
+    _labels(g, node, row, SKOS.prefLabel)
+    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
+    g.add((node, C2C.periodOf, data.minter.thing("policy", data.ref(row, "policy", "policy"))))
+    for end, column, prop in (("begin", "begin", TIME.hasBeginning),
+                              ("end", "end", TIME.hasEnd)):
+        year = parse_date(row.require(column), row.where(column))
+        if year is None or year.datatype != XSD.gYear:
+            raise InputError(row.where(column), "a policy period is bounded by years (YYYY)",
+                             term=row.get(column))
+        instant = URIRef(f"{node}/{end}")
+        g.add((node, prop, instant))
+        g.add((instant, RDF.type, TIME.Instant))
+        g.add((instant, TIME.inXSDgYear, year))
+    for focus in row.items("focus"):
+        g.add((node, C2C.regionalFocus,
+               data.minter.thing("macro-region", data.ref(row, "focus", "macro-region", focus))))
+    _themes(data, g, node, row)
+    if row.get("scope_note"):
+        g.add((node, SKOS.scopeNote, Literal(row.get("scope_note"), lang="en")))
+    g.add((node, DCTERMS.source, source))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_statistics(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("statistic", key, row, "key")
+    node = data.minter.thing("statistic", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.ReportedStatistic))
+    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
+    g.add((node, C2C.statisticValue, Literal(row.integer("value"))))
+    g.add((node, C2C.isLowerBound, Literal(row.boolean("lower_bound"))))
+    g.add((node, C2C.measure, concept("measures", row.require("measure"))))
+    for country in row.items("countries"):
+        g.add((node, C2C.countryInvolved, data.place(row, "countries", country)))
+    if row.get("agreement_type"):
+        g.add((node, C2C.countsAgreementType,
+               concept("agreement-types", row.get("agreement_type"))))
+    if row.get("about"):
+        about = row.get("about")
+        for kind in ("policy", "network"):
+            if about in data.keys.get(kind, set()):
+                g.add((node, C2C.statisticOf, data.minter.thing(kind, about)))
+                break
+        else:
+            raise InputError(row.where("about"), "no policy or network has this key", term=about)
+    for column, prop in (("from", C2C.fromYear), ("to", C2C.toYear)):
+        year = row.date(column)
+        if year is not None:
+            g.add((node, prop, year))
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+def read_findings(data: CuratedData, row: Row) -> None:
+    key = row.require("key")
+    data.register("finding", key, row, "key")
+    node = data.minter.thing("finding", key)
+    g, source = data.source_graph(row)
+    g.add((node, RDF.type, C2C.Finding))
+    g.add((node, DCTERMS.description, Literal(row.require("text_en"), lang="en")))
+    if row.get("about"):
+        about = row.get("about")
+        for kind in ("policy", "network"):
+            if about in data.keys.get(kind, set()):
+                g.add((node, DCTERMS.subject, data.minter.thing(kind, about)))
+                break
+        else:
+            raise InputError(row.where("about"), "no policy or network has this key", term=about)
+    if (year := row.date("year")) is not None:
+        g.add((node, C2C.aboutYear, year))
+    _themes(data, g, node, row)
+    _provenance(g, node, source, row)
+    data.note_origin(node, row)
+
+
+Reader = Callable[[CuratedData, Row], None]
+
+#: file name → (required columns, optional columns, reader); in the order they are read.
+TABLES: list[tuple[str, list[str], list[str], Reader]] = [
+    ("sources.csv", ["key", "type"], ["title", "authors", "venue", "year", "issued", "volume",
+                                      "issue", "pages", "doi", "url", "publisher", "licence",
+                                      "note"], read_sources),
+    ("places.csv", ["key", "kind", "name_en", "name_zh", "name_ru", "admin_level", "source"],
+     ["name_local", "local_lang", "parent", "country", "lat", "lon", "wikidata", "geonames"],
+     read_places),
+    ("macro_regions.csv", ["key", "name_en", "source"], ["name_zh", "name_ru", "locator"],
+     read_macro_regions),
+    ("agreements.csv", ["party_a", "party_b", "type", "source"],
+     ["date", "status", "themes", "locator", "note", "confirmed_by"], read_agreements),
+    ("cross_border_pairs.csv", ["party_a", "party_b", "source"],
+     ["pair_type", "dimensions", "locator", "note"], read_cross_border_pairs),
+    ("industrial_parks.csv", ["key", "name_en", "located_in", "source"],
+     ["name_zh", "name_ru", "opened", "locator", "note"], read_industrial_parks),
+    ("counterpart_pairings.csv", ["party_a", "party_b", "source"],
+     ["led_by", "date", "outcome", "themes", "locator", "note"], read_counterpart_pairings),
+    ("programmes.csv", ["key", "name_en", "source"],
+     ["participants", "led_by", "funded_by", "pair", "themes", "start", "locator", "note"],
+     read_programmes),
+    ("networks.csv", ["key", "name_en", "source"],
+     ["name_zh", "name_ru", "name_local", "local_lang", "founded", "themes", "locator", "note"],
+     read_networks),
+    ("memberships.csv", ["network", "member", "basis", "source"], ["locator", "note"],
+     read_memberships),
+    ("meetings.csv", ["key", "name_en", "network", "place", "source"],
+     ["date", "locator", "note"], read_meetings),
+    ("date_claims.csv", ["subject", "date", "source"], ["locator", "note"], read_date_claims),
+    ("policies.csv", ["key", "name_en", "country", "source"],
+     ["name_zh", "name_ru", "start", "locator", "note"], read_policies),
+    ("policy_periods.csv", ["key", "policy", "name_en", "begin", "end", "source"],
+     ["name_zh", "name_ru", "focus", "themes", "locator", "scope_note"], read_policy_periods),
+    ("statistics.csv", ["key", "name_en", "value", "lower_bound", "measure", "source"],
+     ["countries", "agreement_type", "about", "from", "to", "locator", "note"], read_statistics),
+    ("findings.csv", ["key", "text_en", "source"], ["about", "themes", "year", "locator", "note"],
+     read_findings),
+]
+
+
+def read_curated(folder: Path, minter: Minter) -> CuratedData:
+    """Read every table of *folder*; a table that is absent is skipped, but ``sources.csv``
+    and ``places.csv`` are required because everything else refers to them."""
+    data = CuratedData(minter)
+    if not folder.is_dir():
+        raise InputError(Location(folder), "data folder not found")
+    known = {name for name, *_ in TABLES}
+    for path in sorted(folder.glob("*.csv")):
+        if path.name not in known:
+            raise InputError(Location(path), "unknown data file; expected one of "
+                             f"{sorted(known)}", term=path.name)
+    for name, required, optional, reader in TABLES:
+        path = folder / name
+        if not path.exists():
+            if name in ("sources.csv", "places.csv"):
+                raise InputError(Location(path), "required data file is missing")
+            continue
+        for row in read_table(path, required, optional):
+            reader(data, row)
+    return data

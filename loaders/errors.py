@@ -1,0 +1,77 @@
+"""The one error hierarchy of c2c.
+
+Every error a user can cause is a :class:`C2CError`. Its message names the file, the line or
+row, and the term involved, so the command line prints it as one line and exits non-zero
+without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class C2CError(Exception):
+    """Base of every error a user can cause. ``exit_code`` is what the ``c2c`` command returns."""
+
+    exit_code = 1
+
+
+class ConfigError(C2CError):
+    """A ``C2C_*`` setting is malformed."""
+
+    exit_code = 2
+
+
+class NotBuiltYet(C2CError):  # noqa: N818 - reads as a sentence at the raise site
+    """A subcommand or feature that a later issue will build."""
+
+    exit_code = 3
+
+
+@dataclass
+class Location:
+    """Where in the input something went wrong: a file and, when known, a line or a row."""
+
+    path: Path | str
+    line: int | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        text = str(self.path)
+        if self.row is not None:
+            text += f", row {self.row}"
+        if self.line is not None:
+            text += f", line {self.line}"
+        if self.column:
+            text += f", column '{self.column}'"
+        return text
+
+
+class InputError(C2CError):
+    """Bad input: a file that cannot be read, parsed or understood.
+
+    The message reads ``<file>, row <n>, column '<c>': <what> (term: <term>)``.
+    """
+
+    def __init__(self, location: Location, message: str, term: str | None = None) -> None:
+        self.location = location
+        self.term = term
+        suffix = f" (term: {term})" if term else ""
+        super().__init__(f"{location}: {message}{suffix}")
+
+
+class ValidationFailed(C2CError):  # noqa: N818 - reads as a sentence where it is raised
+    """The data does not conform to the SHACL shapes. ``report`` holds the readable report."""
+
+    def __init__(self, violations: list, report_text: str) -> None:
+        self.violations = violations
+        self.report_text = report_text
+        super().__init__(
+            f"{len(violations)} SHACL violation(s); nothing was loaded\n{report_text}"
+        )
+
+
+class StoreError(C2CError):
+    """The store cannot be opened, built or switched."""

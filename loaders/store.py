@@ -1,0 +1,226 @@
+"""The store behind a small interface, and the folder of store builds with its atomic switch.
+
+* :class:`GraphStore` is the interface the endpoint and the pipeline speak: ``query``,
+  ``update``, ``load``, ``named_graphs``, ``version``. :class:`OxigraphStore` implements it over
+  an embedded :class:`pyoxigraph.Store`; a remote SPARQL 1.1 server can implement it too
+  without the endpoint changing.
+* :class:`StoreLocation` owns the folder ``C2C_STORE``: each build writes a *new* folder under
+  ``builds/``, marks it complete, then :meth:`StoreLocation.swap` repoints the ``current``
+  symbolic link in one ``rename`` — the old store keeps serving until that instant, and a build
+  that dies half-way leaves only an incomplete folder that the next build removes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from loaders.errors import StoreError
+from loaders.namespaces import PREFIXES
+
+_COMPLETE_MARKER = "BUILD.json"
+
+
+class GraphStore(Protocol):
+    """What c2c needs of an RDF store."""
+
+    version: str
+
+    def query(self, sparql: str, *, union_default_graph: bool = True,
+              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+              substitutions: dict[str, Any] | None = None) -> Any: ...
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+
+    def load(self, path: Path, *, graph: str | None = None) -> None: ...
+
+    def named_graphs(self) -> list[str]: ...
+
+
+class OxigraphStore:
+    """An embedded Oxigraph store opened from a folder."""
+
+    def __init__(self, store: ox.Store, path: Path | None, version: str) -> None:
+        self._store = store
+        self.path = path
+        self.version = version
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = True, version: str | None = None
+             ) -> OxigraphStore:
+        """Open the store in *path*; read-only lets several processes read one store."""
+        try:
+            store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the Oxigraph store: {exc}") from exc
+        return cls(store, path, version or path.name)
+
+    @classmethod
+    def in_memory(cls, version: str = "memory") -> OxigraphStore:
+        """A store that lives in memory only (tests, one-off validation)."""
+        return cls(ox.Store(), None, version)
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying :class:`pyoxigraph.Store`, for bulk operations of the pipeline."""
+        return self._store
+
+    def query(self, sparql: str, *, union_default_graph: bool = True,
+              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+              substitutions: dict[str, Any] | None = None) -> Any:
+        """Run a SPARQL query. The default graph is the union of all graphs unless
+        *default_graph* names graphs (``default-graph-uri``)."""
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if default_graph is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+        else:
+            kwargs["use_default_graph_as_union"] = union_default_graph
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        return self._store.query(sparql, **kwargs)
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update; relative IRIs resolve against *base_iri* (``C2C_BASE_IRI``)."""
+        self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
+
+    def load(self, path: Path, *, graph: str | None = None) -> None:
+        """Bulk-load an RDF file (format from its extension) into *graph* or its own graphs."""
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        if fmt is None:
+            raise StoreError(f"{path}: unknown RDF file extension")
+        kwargs: dict[str, Any] = {"path": str(path), "format": fmt}
+        if graph is not None and not fmt.supports_datasets:
+            kwargs["to_graph"] = ox.NamedNode(graph)
+        self._store.bulk_load(**kwargs)
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one bulk operation."""
+        self._store.bulk_extend(quads)
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of every named graph, sorted."""
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def triple_count(self, graph: str | None = None) -> int:
+        """Number of quads in *graph*, or in the whole store."""
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def flush(self) -> None:
+        """Write everything to disk."""
+        self._store.flush()
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What a finished build recorded about itself (``BUILD.json`` in its folder)."""
+
+    version: str
+    finished: float
+    quads: int
+    graphs: dict[str, int]
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+
+class StoreLocation:
+    """The folder ``C2C_STORE``: store builds under ``builds/`` and the ``current`` link."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.builds = self.root / "builds"
+        self.link = self.root / "current"
+
+    def new_build(self) -> Path:
+        """A fresh, empty folder for a new build, named so that it sorts by time."""
+        self.builds.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        path = self.builds / f"{stamp}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
+        path.mkdir()
+        return path
+
+    def mark_complete(self, build: Path, info: BuildInfo) -> None:
+        """Record that *build* finished; only complete builds may become current."""
+        tmp = build / (_COMPLETE_MARKER + ".tmp")
+        tmp.write_text(info.to_json(), encoding="utf-8")
+        os.replace(tmp, build / _COMPLETE_MARKER)
+
+    @staticmethod
+    def is_complete(build: Path) -> bool:
+        return (build / _COMPLETE_MARKER).is_file()
+
+    def swap(self, build: Path) -> None:
+        """Make *build* the current store in one atomic rename of a symbolic link."""
+        if not self.is_complete(build):
+            raise StoreError(f"{build}: refusing to serve a build that did not finish")
+        tmp = self.root / f".current-{os.getpid()}"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(Path("builds") / build.name, tmp)
+        os.replace(tmp, self.link)
+
+    def current(self) -> Path | None:
+        """The folder of the store being served, or None before the first build."""
+        if not self.link.is_symlink():
+            return None
+        target = (self.root / os.readlink(self.link)).resolve()
+        return target if self.is_complete(target) else None
+
+    def info(self, build: Path) -> BuildInfo:
+        data = json.loads((build / _COMPLETE_MARKER).read_text(encoding="utf-8"))
+        return BuildInfo(**data)
+
+    def open_current(self, *, read_only: bool = True) -> OxigraphStore:
+        """Open the store being served."""
+        build = self.current()
+        if build is None:
+            raise StoreError(f"{self.root}: no store has been built yet; run 'c2c build'")
+        return OxigraphStore.open(build, read_only=read_only, version=build.name)
+
+    def prune(self, keep: int = 2) -> list[Path]:
+        """Remove incomplete builds left by dead processes and all but the *keep* newest
+        complete builds (never the current one). Returns what was removed."""
+        if not self.builds.is_dir():
+            return []
+        current = self.current()
+        complete = sorted((p for p in self.builds.iterdir() if self.is_complete(p)),
+                          key=lambda p: p.name, reverse=True)
+        removed: list[Path] = []
+        for path in self.builds.iterdir():
+            if path == current:
+                continue
+            stale_incomplete = not self.is_complete(path) and not _owner_alive(path)
+            too_old = path in complete[keep:]
+            if stale_incomplete or too_old:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        return removed
+
+
+def _owner_alive(build: Path) -> bool:
+    """Whether the process that started *build* (its pid ends the folder name) still runs."""
+    try:
+        pid = int(build.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

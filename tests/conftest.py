@@ -1,0 +1,100 @@
+"""Shared fixtures: a store built from data/, the Flask app over it, and a real gunicorn server.
+
+Servers are waited for by polling their /healthz, never by sleeping a fixed time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loaders.build import build
+from loaders.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None
+                  ) -> None:
+    """Poll *url* until it answers 200; fail early if *process* died."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.05)  # polling interval, not a fixed wait
+    raise TimeoutError(f"{url} did not answer within {timeout} s: {last}")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose store holds a build of the repository's data/."""
+    store = tmp_path_factory.mktemp("store")
+    settings = Settings.from_env({}).with_overrides(store=store, data=DATA)
+    build(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def store(built: Settings):
+    from loaders.store import StoreLocation
+
+    return StoreLocation(built.store).open_current()
+
+
+@pytest.fixture(scope="session")
+def client(built: Settings):
+    from endpoint.app import create_app
+
+    return create_app(built).test_client()
+
+
+@pytest.fixture(scope="session")
+def server(built: Settings) -> Iterator[str]:
+    """A real gunicorn serving the built store on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    env = dict(os.environ, C2C_STORE=str(built.store), C2C_PORT=str(port))
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2", "endpoint.app:create_app()"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", process=process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def require_shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"../shared/data not found at {SHARED_DATA}: the cross-checks need it")
+    return SHARED_DATA
