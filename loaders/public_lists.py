@@ -1,0 +1,74 @@
+"""The public twinning lists of ``../shared/data`` (read, never copied), for cross-checks.
+
+:class:`PublicLists` answers "does this public list also have this pair?" for the Wikidata P190
+extracts (by QID) and the Wikipedia twin-town lists (by folded English name and country).
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from pathlib import Path
+
+#: Wikipedia ``country`` strings per ISO code, for the countries c2c curates.
+WIKIPEDIA_COUNTRIES = {
+    "cn": {"china"},
+    "ru": {"russia"},
+    "fi": {"finland"},
+    "se": {"sweden"},
+    "ee": {"estonia"},
+    "vn": {"vietnam"},
+    "kz": {"kazakhstan", "kazakhstah"},
+    "gb": {"united kingdom", "england", "england, united kingdom", "scotland",
+           "scotland, united kingdom", "wales", "wales, united kingdom",
+           "northern ireland, united kingdom"},
+}
+
+
+def fold(name: str) -> str:
+    """Lower case, accents removed, punctuation to spaces: 'Lào Cai' → 'lao cai'."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+class PublicLists:
+    """Pairs of the public lists in *folder* (``../shared/data``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.p190_2016 = self._qid_pairs("wikidata_p190_2016_statements.tsv", "\t",
+                                         "subject_qid", "object_qid")
+        self.p190_2022 = self._qid_pairs("wikidata_p190_cities2022_edges.csv", ",",
+                                         "qid_a", "qid_b")
+        self.wikipedia: set[frozenset[tuple[str, str]]] = set()
+        with (folder / "twin_cities_wikipedia_pairs.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                a = (fold(row["city1"]), row["country1"].strip().lower())
+                b = (fold(row["city2"]), row["country2"].strip().lower())
+                self.wikipedia.add(frozenset((a, b)))
+
+    def _qid_pairs(self, name: str, delimiter: str, a: str, b: str) -> set[frozenset[str]]:
+        with (self.folder / name).open(encoding="utf-8") as f:
+            return {frozenset((r[a], r[b])) for r in csv.DictReader(f, delimiter=delimiter)}
+
+    def confirming(self, a: dict[str, str], b: dict[str, str]) -> list[str]:
+        """The keys of the lists (as in ``data/sources.csv``) that have the pair of places *a*
+        and *b* (rows of ``data/places.csv``)."""
+        found = []
+        qids = frozenset((a.get("wikidata", ""), b.get("wikidata", "")))
+        if all(qids) and len(qids) == 2:
+            if qids in self.p190_2016:
+                found.append("wikidata-p190-2016")
+            if qids in self.p190_2022:
+                found.append("wikidata-p190-2022")
+        if self._in_wikipedia(a, b):
+            found.append("wikipedia-twin-towns")
+        return found
+
+    def _in_wikipedia(self, a: dict[str, str], b: dict[str, str]) -> bool:
+        for ca in WIKIPEDIA_COUNTRIES.get(a["country"] or a["key"], set()):
+            for cb in WIKIPEDIA_COUNTRIES.get(b["country"] or b["key"], set()):
+                if frozenset(((fold(a["name_en"]), ca), (fold(b["name_en"]), cb))) \
+                        in self.wikipedia:
+                    return True
+        return False

