@@ -1,0 +1,112 @@
+"""Each SHACL rule with one conforming and one violating fixture (small inline Turtle)."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from loaders.validate import load_ontology_graph, load_shapes_graph, validate_data
+
+PREFIXES = """
+@prefix c2c: <https://w3id.org/c2c/ont#> . @prefix schema: <https://schema.org/> .
+@prefix prov: <http://www.w3.org/ns/prov#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> . @prefix time: <http://www.w3.org/2006/time#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix id: <https://w3id.org/c2c/id/> . @prefix lvl: <https://w3id.org/c2c/vocab/administrative-levels/> .
+@prefix at: <https://w3id.org/c2c/vocab/agreement-types/> .
+"""
+BASE = PREFIXES + """
+id:src a prov:Entity ; dcterms:title "a source" .
+id:cn a schema:Country ; rdfs:label "China"@en , "中国"@zh-Hans , "Китай"@ru ;
+    c2c:administrativeLevel lvl:country ; prov:wasDerivedFrom id:src .
+id:ru a schema:Country ; rdfs:label "Russia"@en , "俄罗斯"@zh-Hans , "Россия"@ru ;
+    c2c:administrativeLevel lvl:country ; prov:wasDerivedFrom id:src .
+id:a a schema:City ; rdfs:label "A"@en , "甲"@zh-Hans , "А"@ru ; c2c:inCountry id:cn ;
+    c2c:administrativeLevel lvl:prefecture-level-city ; prov:wasDerivedFrom id:src ;
+    geo:hasCentroid id:a-c . id:a-c geo:asWKT "POINT(126.6 45.7)"^^geo:wktLiteral .
+id:b a schema:City ; rdfs:label "B"@en , "乙"@zh-Hans , "Б"@ru ; c2c:inCountry id:ru ;
+    c2c:administrativeLevel lvl:city-ru ; prov:wasDerivedFrom id:src .
+id:c a schema:City ; rdfs:label "C"@en , "丙"@zh-Hans , "В"@ru ; c2c:inCountry id:cn ;
+    c2c:administrativeLevel lvl:prefecture-level-city ; prov:wasDerivedFrom id:src .
+"""
+
+CASES = {
+    "agreement": (
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city ;"
+        " schema:startDate \"1993-06-15\"^^xsd:date ; prov:wasDerivedFrom id:src .",
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city ;"
+        " schema:startDate \"1993-06-15\"^^xsd:string ; prov:wasDerivedFrom id:src .",
+        "start date"),
+    "distinct parties": (
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city ;"
+        " prov:wasDerivedFrom id:src .",
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a ; c2c:agreementType at:sister-city ;"
+        " prov:wasDerivedFrom id:src .",
+        "distinct"),
+    "source required": (
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city ;"
+        " prov:wasDerivedFrom id:src .",
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city .",
+        "cite a source"),
+    "cross-border countries": (
+        "id:p a c2c:CrossBorderPair ; c2c:hasParty id:a , id:b ; prov:wasDerivedFrom id:src .",
+        "id:p a c2c:CrossBorderPair ; c2c:hasParty id:a , id:c ; prov:wasDerivedFrom id:src .",
+        "different countries"),
+    "period order": (
+        "id:pol a c2c:Policy ; prov:wasDerivedFrom id:src . id:per a c2c:PolicyPeriod , skos:Concept ;"
+        " skos:prefLabel \"p\"@en ; skos:inScheme id:s ; c2c:periodOf id:pol ;"
+        " time:hasBeginning [ time:inXSDgYear \"1990\"^^xsd:gYear ] ;"
+        " time:hasEnd [ time:inXSDgYear \"1999\"^^xsd:gYear ] ; prov:wasDerivedFrom id:src .",
+        "id:pol a c2c:Policy ; prov:wasDerivedFrom id:src . id:per a c2c:PolicyPeriod , skos:Concept ;"
+        " skos:prefLabel \"p\"@en ; skos:inScheme id:s ; c2c:periodOf id:pol ;"
+        " time:hasBeginning [ time:inXSDgYear \"2000\"^^xsd:gYear ] ;"
+        " time:hasEnd [ time:inXSDgYear \"1999\"^^xsd:gYear ] ; prov:wasDerivedFrom id:src .",
+        "begin before it ends"),
+    "twinnedWith justified": (
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city ;"
+        " prov:wasDerivedFrom id:src . id:a c2c:twinnedWith id:b .",
+        "id:a c2c:twinnedWith id:c .",
+        "never asserted by hand"),
+    "wkt range": (
+        "",
+        "id:c geo:hasCentroid id:c-c . id:c-c geo:asWKT \"POINT(45.7 226.6)\"^^geo:wktLiteral .",
+        "latitude"),
+    "labels in three languages": (
+        "",
+        "id:d a schema:City ; rdfs:label \"D\"@en ; c2c:inCountry id:cn ;"
+        " c2c:administrativeLevel lvl:prefecture-level-city ; prov:wasDerivedFrom id:src .",
+        "label"),
+    "agreement type in scheme": (
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ; c2c:agreementType at:sister-city ;"
+        " prov:wasDerivedFrom id:src .",
+        "id:g a c2c:TwinningAgreement ; c2c:hasParty id:a , id:b ;"
+        " c2c:agreementType <https://w3id.org/c2c/vocab/themes/tourism> ; prov:wasDerivedFrom id:src .",
+        "agreement type"),
+}
+
+
+@pytest.fixture(scope="module")
+def shapes_and_ontology():
+    return load_shapes_graph(), load_ontology_graph()
+
+
+def check(turtle: str, shapes_and_ontology) -> list:
+    shapes, ontology = shapes_and_ontology
+    g = Graph().parse(data=BASE + PREFIXES + turtle, format="turtle")
+    return validate_data([g], shapes=shapes, ontology=ontology)
+
+
+@pytest.mark.parametrize("rule", CASES)
+def test_conforming_fixture_conforms(rule: str, shapes_and_ontology) -> None:
+    good, _bad, _message = CASES[rule]
+    assert check(good, shapes_and_ontology) == []
+
+
+@pytest.mark.parametrize("rule", CASES)
+def test_violating_fixture_is_caught_with_a_readable_message(rule: str,
+                                                             shapes_and_ontology) -> None:
+    _good, bad, message = CASES[rule]
+    violations = check(bad, shapes_and_ontology)
+    assert violations, rule
+    assert any(message in v.message for v in violations), [v.message for v in violations]
