@@ -64,7 +64,7 @@ def test_build_then_a_violating_build_keeps_the_previous_store(tmp_path: Path) -
 
     # A twinning agreement whose two parties are the same city violates a shape.
     with (data / "agreements.csv").open("a", encoding="utf-8") as f:
-        f.write("cn-harbin,cn-harbin,sister-city,2001,,,makeeva-2023,,\n")
+        f.write("cn-harbin,cn-harbin,sister-city,2001,,,makeeva-2023,,,\n")
     second = run_c2c("build", "--quiet", env=env)
     assert second.returncode == 1
     assert "SHACL violation" in second.stderr
@@ -79,7 +79,7 @@ def test_build_then_a_violating_build_keeps_the_previous_store(tmp_path: Path) -
 def test_bad_csv_names_file_row_and_column(tmp_path: Path) -> None:
     data = copy_data(tmp_path)
     with (data / "agreements.csv").open("a", encoding="utf-8") as f:
-        f.write("cn-harbin,ru-atlantis,sister-city,2001,,,makeeva-2023,,\n")
+        f.write("cn-harbin,ru-atlantis,sister-city,2001,,,makeeva-2023,,,\n")
     env = {"C2C_STORE": str(tmp_path / "store"), "C2C_DATA": str(data)}
     result = run_c2c("build", "--quiet", env=env)
     assert result.returncode == 1
@@ -91,7 +91,7 @@ def test_bad_csv_names_file_row_and_column(tmp_path: Path) -> None:
 def test_impossible_date_is_refused(tmp_path: Path) -> None:
     data = copy_data(tmp_path)
     with (data / "agreements.csv").open("a", encoding="utf-8") as f:
-        f.write("cn-harbin,ru-moscow,sister-city,2019-02-30,,,makeeva-2023,,\n")
+        f.write("cn-harbin,ru-moscow,sister-city,2019-02-30,,,makeeva-2023,,,\n")
     result = run_c2c("build", "--quiet",
                      env={"C2C_STORE": str(tmp_path / "s"), "C2C_DATA": str(data)})
     assert result.returncode == 1
