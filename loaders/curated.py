@@ -412,6 +412,15 @@ def read_policy_periods(data: CuratedData, row: Row) -> None:
     data.note_origin(node, row)
 
 
+def _policy_or_network(data: CuratedData, row: Row) -> URIRef:
+    """The policy or network the ``about`` column of *row* names."""
+    about = row.get("about")
+    for kind in ("policy", "network"):
+        if about in data.keys.get(kind, set()):
+            return data.minter.thing(kind, about)
+    raise InputError(row.where("about"), "no policy or network has this key", term=about)
+
+
 def read_statistics(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("statistic", key, row, "key")
@@ -428,13 +437,7 @@ def read_statistics(data: CuratedData, row: Row) -> None:
         g.add((node, C2C.countsAgreementType,
                concept("agreement-types", row.get("agreement_type"))))
     if row.get("about"):
-        about = row.get("about")
-        for kind in ("policy", "network"):
-            if about in data.keys.get(kind, set()):
-                g.add((node, C2C.statisticOf, data.minter.thing(kind, about)))
-                break
-        else:
-            raise InputError(row.where("about"), "no policy or network has this key", term=about)
+        g.add((node, C2C.statisticOf, _policy_or_network(data, row)))
     for column, prop in (("from", C2C.fromYear), ("to", C2C.toYear)):
         year = row.date(column)
         if year is not None:
@@ -451,13 +454,7 @@ def read_findings(data: CuratedData, row: Row) -> None:
     g.add((node, RDF.type, C2C.Finding))
     g.add((node, DCTERMS.description, Literal(row.require("text_en"), lang="en")))
     if row.get("about"):
-        about = row.get("about")
-        for kind in ("policy", "network"):
-            if about in data.keys.get(kind, set()):
-                g.add((node, DCTERMS.subject, data.minter.thing(kind, about)))
-                break
-        else:
-            raise InputError(row.where("about"), "no policy or network has this key", term=about)
+        g.add((node, DCTERMS.subject, _policy_or_network(data, row)))
     if (year := row.date("year")) is not None:
         g.add((node, C2C.aboutYear, year))
     _themes(data, g, node, row)
