@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: serve build test lint docs clean
+.PHONY: serve build export assets test lint docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,30 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
+NODE_DIR := var/node
+YASGUI := $(NODE_DIR)/node_modules/@zazuko/yasgui/build/yasgui.min.js
+
 build: $(STAMP_RUN)
 	$(BIN)/c2c build
 
-serve: build
+export: build
+	$(BIN)/c2c export
+
+# The query page's YASGUI, from the npm registry into a git-ignored folder (never copied into
+# the repository, never loaded from a CDN). Without npm the page falls back to a plain form.
+$(YASGUI): endpoint/assets/package.json endpoint/assets/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(NODE_DIR) && cp endpoint/assets/package.json endpoint/assets/package-lock.json $(NODE_DIR)/ && \
+	  npm ci --prefix $(NODE_DIR) --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the query page uses the plain HTML form instead of YASGUI"; fi
+
+assets:
+	@$(MAKE) --no-print-directory $(YASGUI) || echo "YASGUI not installed: the query page uses the plain form"
+
+serve: export assets
 	$(BIN)/c2c serve
 
-test: $(STAMP_TEST)
+test: $(STAMP_TEST) assets
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 lint: $(STAMP_TEST)

@@ -1,54 +1,155 @@
-"""The Flask application factory. gunicorn runs ``endpoint.app:create_app()``."""
+"""The Flask application factory. gunicorn runs ``endpoint.app:create_app()``.
+
+Routes: ``/`` (query page), ``/sparql`` (:mod:`endpoint.sparql`), ``/rdf-graph-store``
+(:mod:`endpoint.graph_store`), ``/.well-known/void``, ``/healthz``, ``/metrics``,
+``/dumps/latest/{file}``, ``/assets/yasgui/{file}``. Cross-cutting behaviour (CORS, gzip,
+limits) is in :mod:`endpoint.http`; the query log and metrics are written here, once per request.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import sys
+import time
+from pathlib import Path
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, g, render_template, request, send_file
 
-from endpoint.service import home_context
+from endpoint import http
+from endpoint.caching import ResultCache
+from endpoint.dumps import Dumps
+from endpoint.executor import ExecutorPool
+from endpoint.graph_store import blueprint as graph_store_blueprint
+from endpoint.metrics import Metrics
+from endpoint.problems import problem
+from endpoint.service import graph_response, home_context, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
 from endpoint.store import ServedStore
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import StoreError
 
+ROOT = Path(__file__).resolve().parent.parent
+YASGUI = ROOT / "var" / "node" / "node_modules" / "@zazuko" / "yasgui" / "build"
+"""Where ``make assets`` installs YASGUI from npm (git-ignored; never copied into the repo)."""
+
+QUERY_LOG = logging.getLogger("c2c.query")
+SLOW_LOG = logging.getLogger("c2c.query.slow")
+_LOGGED = {"sparql.sparql", "graph_store.graph_store"}
+
+
+def _configure_logging() -> None:
+    for logger in (QUERY_LOG, SLOW_LOG):
+        if not logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = True
+
+
+def yasgui_available() -> bool:
+    return (YASGUI / "yasgui.min.js").is_file() and (YASGUI / "yasgui.min.css").is_file()
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for *settings* (default: the ``C2C_*`` environment)."""
     settings = settings or Settings.from_env()
+    _configure_logging()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["c2c.settings"] = settings
     app.extensions["c2c.store"] = ServedStore(settings.store)
+    pool = ExecutorPool(settings.threads)
+    pool.start()
+    app.extensions["c2c.pool"] = pool
+    app.extensions["c2c.cache"] = ResultCache(settings.result_cache_bytes) \
+        if settings.result_cache_bytes else None
+    app.extensions["c2c.metrics"] = Metrics(Path(settings.store) / "metrics")
+    app.extensions["c2c.dumps"] = Dumps(settings.dumps)
     app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(graph_store_blueprint)
+    http.install(app, settings)
+
+    @app.before_request
+    def start_clock() -> None:
+        g.c2c_started = time.monotonic()
+        g.c2c_log = {}
+
+    @app.after_request
+    def log_and_count(response: Response) -> Response:
+        if request.endpoint not in _LOGGED or request.method == "OPTIONS":
+            return response
+        seconds = time.monotonic() - g.get("c2c_started", time.monotonic())
+        fields = dict(g.get("c2c_log") or {})
+        text = fields.pop("query", None) or fields.pop("update", None)
+        app.extensions["c2c.metrics"].count_request(response.status_code, seconds,
+                                                    int(fields.get("rows") or 0))
+        response.headers["Server-Timing"] = f"total;dur={seconds * 1000:.1f}"
+        record = {"event": "request", "time": round(time.time(), 3), "method": request.method,
+                  "path": request.path, "client": request.remote_addr,
+                  "status": response.status_code, "duration_ms": round(seconds * 1000, 2),
+                  **fields}
+        QUERY_LOG.info(json.dumps(record, ensure_ascii=False))
+        if seconds >= settings.slow_query_seconds and text:
+            SLOW_LOG.warning(json.dumps({**record, "event": "slow-query", "text": text},
+                                        ensure_ascii=False))
+        return response
 
     @app.get("/")
     def home() -> Response:
-        return Response(render_template("home.html", **home_context()),
+        return Response(render_template("home.html", yasgui=yasgui_available(),
+                                        **home_context()),
                         content_type="text/html; charset=utf-8")
+
+    @app.get("/assets/yasgui/<name>")
+    def yasgui_asset(name: str) -> Response:
+        if name not in ("yasgui.min.js", "yasgui.min.css") or not yasgui_available():
+            return problem(404, "not-found", "No such asset",
+                           "YASGUI is installed by 'make assets' (needs Node.js and npm).")
+        response = send_file(YASGUI / name, conditional=True, max_age=86400)
+        return response
 
     @app.get("/healthz")
     def healthz() -> Response:
         served = app.extensions["c2c.store"]
         try:
             served.get().query("ASK {}")
-            body = {"status": "ok", "version": served.info.version, "c2c": __version__}
+            info = served.info
+            body = {"status": "ok", "version": info.version, "triples": info.quads,
+                    "c2c": __version__}
             status = 200
         except StoreError as exc:
             body, status = {"status": "unavailable", "detail": str(exc)}, 503
-        return Response(json.dumps(body), status=status, content_type="application/json")
+        return Response(json.dumps(body), status=status, content_type="application/json",
+                        headers={"Cache-Control": "no-store"})
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(app.extensions["c2c.metrics"].exposition(),
+                        content_type="text/plain; version=0.0.4; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+    @app.get("/.well-known/void")
+    def well_known_void() -> Response:
+        return graph_response(void_graph())
+
+    @app.get("/dumps/latest/<name>")
+    def dump(name: str) -> Response:
+        found = app.extensions["c2c.dumps"].find(name)
+        if found is None:
+            return problem(404, "not-found", "No such dump",
+                           "Dumps are written by 'c2c export'; see /.well-known/void.")
+        return send_file(found.path, mimetype=found.media_type, conditional=True, etag=True,
+                         max_age=settings.cache_max_age)
 
     @app.errorhandler(StoreError)
     def no_store(exc: StoreError) -> Response:
-        from endpoint.problems import problem
-
         return problem(503, "store-unavailable", "No store to serve", str(exc))
 
     @app.errorhandler(413)
     def too_large(_exc: object) -> Response:
-        from endpoint.problems import problem
-
         return problem(413, "payload-too-large", "Request body too large",
                        f"The limit is {settings.max_body_bytes} bytes.")
 

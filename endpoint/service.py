@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, VOID
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from endpoint.negotiation import negotiate
-from loaders.namespaces import SD
+from loaders.namespaces import C2C, PREFIXES, SD
 from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS
 
 _RESULT_FORMATS = {
@@ -24,27 +24,44 @@ _RESULT_FORMATS = {
 }
 
 
+def _endpoint_iri() -> URIRef:
+    return URIRef(request.host_url.rstrip("/") + "/sparql")
+
+
 def service_graph() -> Graph:
+    """``sd:Service``: endpoint, languages, result formats, features, limits, the dataset."""
+    settings = current_app.extensions["c2c.settings"]
     served = current_app.extensions["c2c.store"]
     info = served.info
     g = Graph()
-    g.bind("sd", SD)
-    g.bind("void", VOID)
-    g.bind("dcterms", DCTERMS)
-    endpoint = URIRef(request.host_url.rstrip("/") + "/sparql")
+    for prefix, namespace in (("sd", SD), ("void", VOID), ("dcterms", DCTERMS), ("c2c", C2C),
+                              ("xsd", XSD)):
+        g.bind(prefix, namespace)
+    endpoint = _endpoint_iri()
     service = endpoint
     g.add((service, RDF.type, SD.Service))
     g.add((service, SD.endpoint, endpoint))
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if settings.writable:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
         g.add((service, SD.resultFormat, URIRef(_RESULT_FORMATS[fmt.media_type])))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
+    if settings.service_allow:
+        g.add((service, SD.feature, SD.BasicFederatedQuery))
+    g.add((service, C2C.queryTimeoutSeconds,
+           Literal(f"{settings.query_timeout:.3f}", datatype=XSD.decimal)))
+    g.add((service, C2C.resultRowLimit, Literal(settings.max_rows)))
+    g.add((service, C2C.requestBodyLimitBytes, Literal(settings.max_body_bytes)))
+    g.add((service, C2C.requestURILimitBytes, Literal(settings.max_url_bytes)))
     dataset = BNode()
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, VOID.triples, Literal(info.quads)))
     g.add((dataset, VOID.sparqlEndpoint, endpoint))
+    g.add((dataset, DCTERMS.modified,
+           Literal(_iso(info.finished), datatype=XSD.dateTime)))
     for name, count in sorted(info.graphs.items()):
         named = BNode()
         g.add((dataset, SD.namedGraph, named))
@@ -55,20 +72,77 @@ def service_graph() -> Graph:
     return g
 
 
+def void_graph() -> Graph:
+    """The VoID/DCAT description: what the build wrote into its VoID graph, plus how to reach
+    the data from here (SPARQL endpoint, dumps when exported)."""
+    from loaders.namespaces import Minter
+
+    settings = current_app.extensions["c2c.settings"]
+    served = current_app.extensions["c2c.store"]
+    minter = Minter(settings.base_iri)
+    store = served.get()
+    g = Graph()
+    for prefix, namespace in PREFIXES.items():
+        g.bind(prefix, namespace)
+    data = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{minter.graph('void')}> "
+                       "{ ?s ?p ?o } }")
+    import pyoxigraph as ox
+
+    g.parse(data=ox.serialize(data, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
+    dataset = minter.thing("dataset", "c2c")
+    endpoint = _endpoint_iri()
+    g.add((dataset, VOID.sparqlEndpoint, endpoint))
+    service = URIRef(str(endpoint))
+    g.add((dataset, DCAT.distribution, URIRef(str(endpoint) + "#distribution")))
+    g.add((URIRef(str(endpoint) + "#distribution"), RDF.type, DCAT.Distribution))
+    g.add((URIRef(str(endpoint) + "#distribution"), DCAT.accessService, service))
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, endpoint))
+    g.add((service, DCAT.servesDataset, dataset))
+    for dump in current_app.extensions["c2c.dumps"].listing():
+        url = URIRef(request.host_url.rstrip("/") + "/dumps/latest/" + dump.name)
+        g.add((dataset, VOID.dataDump, url))
+        g.add((dataset, DCAT.distribution, url))
+        g.add((url, RDF.type, DCAT.Distribution))
+        g.add((url, DCAT.downloadURL, url))
+        g.add((url, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
+        g.add((url, DCAT.mediaType, URIRef(
+            "https://www.iana.org/assignments/media-types/" + dump.media_type)))
+    return g
+
+
+def _iso(timestamp: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def graph_response(g: Graph, *, vary: str = "Accept") -> Response:
+    """*g* as Turtle (default), N-Triples, JSON-LD or RDF/XML by ``Accept``; 406 otherwise."""
+    from endpoint.problems import problem
+
+    offers = [*GRAPH_FORMATS[:4]]
+    fmt = negotiate(request.headers.get("Accept"), offers,
+                    {"application/json": "application/ld+json"})
+    if fmt is None:
+        return problem(406, "not-acceptable", "Not acceptable",
+                       "Offered: " + ", ".join(f.media_type for f in offers))
+    rdflib_format = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}[fmt.name]
+    body = g.serialize(format=rdflib_format)
+    return Response(body, content_type=fmt.content_type, headers={"Vary": vary})
+
+
 def service_description() -> Response:
+    """A bare GET on /sparql: the query page for browsers, ``sd:Service`` for everyone else."""
     from flask import render_template
 
-    fmt = negotiate(request.headers.get("Accept"), [*GRAPH_FORMATS[:4]],
-                    {"text/html": "text/html"})
-    if request.accept_mimetypes.best_match(["text/turtle", "text/html"]) == "text/html" and \
-            request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/turtle"]:
-        return Response(render_template("home.html", **home_context()),
-                        content_type="text/html; charset=utf-8")
-    if fmt is None:
-        fmt = GRAPH_FORMATS[0]
-    rdflib_format = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}[fmt.name]
-    body = service_graph().serialize(format=rdflib_format)
-    return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
+    accept = request.accept_mimetypes
+    if accept["text/html"] > accept["text/turtle"] and accept["text/html"] > 0:
+        response = Response(render_template("home.html", **home_context()),
+                            content_type="text/html; charset=utf-8")
+        response.headers["Vary"] = "Accept"
+        return response
+    return graph_response(service_graph())
 
 
 def home_context() -> dict:

@@ -1,105 +1,284 @@
-"""``/sparql``: the SPARQL 1.1 Protocol query operation over the current store.
+"""``/sparql``: the SPARQL 1.1 Protocol, query and update operations.
 
-Queries by GET, by POST form and by POST ``application/sparql-query``; results by content
-negotiation (``Accept`` with q-values, or ``format=``); errors as problem+json with the line and
-column of a syntax error. A bare GET describes the service.
+Queries by GET, by POST form and by POST ``application/sparql-query``; updates by POST
+``application/sparql-update`` or form, only on a writable deployment and with the bearer token.
+Results by content negotiation (``Accept`` with q-values, or ``format=``); every query runs in a
+killable executor under ``C2C_QUERY_TIMEOUT`` (:mod:`endpoint.executor`) and is capped at
+``C2C_MAX_ROWS`` rows, flagged with ``X-Result-Truncated`` and a ``Link: rel="next"``. Errors
+are problem+json. A bare GET describes the service.
 """
 
 from __future__ import annotations
 
-import re
-import time
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
+from endpoint.auth import write_refusal
+from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
+from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
+from endpoint.federation import refused_targets
 from endpoint.negotiation import negotiate
 from endpoint.problems import problem
 from endpoint.service import service_description
-from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format, serialize
+from loaders.config import Settings
+from loaders.errors import ValidationFailed
+from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format
 
 blueprint = Blueprint("sparql", __name__)
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
-_POSITION = re.compile(r"error at (\d+):(\d+)")
 _JSON_ALIASES_SOLUTIONS = {"application/json": "application/sparql-results+json"}
 _JSON_ALIASES_GRAPH = {"application/json": "application/ld+json"}
+_CONTENT_TYPES = {f.name: f.content_type for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 
 
-def _query_text() -> tuple[str | None, Response | None]:
-    """The query of the request, or a problem response (missing, repeated, wrong body)."""
-    from_url = request.args.getlist("query")
-    if "update" in request.args or "update" in request.form:
-        return None, problem(400, "bad-request", "Update on the query endpoint",
-                             "Send updates by POST with Content-Type application/sparql-update.")
+@dataclass(frozen=True)
+class Operation:
+    """What a request asks: a query or an update, with its dataset parameters."""
+
+    kind: str  # "query" or "update"
+    text: str
+    default_graphs: list[str] | None
+    named_graphs: list[str] | None
+
+
+def _bad(detail: str) -> Response:
+    return problem(400, "bad-request", "Malformed SPARQL request", detail)
+
+
+def _operation() -> Operation | Response:
+    """The operation of the request, or a problem response (missing, repeated, wrong body)."""
+    in_url = {name: request.args.getlist(name) for name in ("query", "update")}
     if request.method in ("GET", "HEAD"):
-        if len(from_url) != 1:
-            return None, problem(400, "bad-request", "Malformed query request",
-                                 "Give exactly one 'query' parameter.")
-        return from_url[0], None
+        if in_url["update"]:
+            response = problem(405, "method-not-allowed", "Update by GET",
+                               "Send updates by POST (application/sparql-update or a form).")
+            response.headers["Allow"] = "POST"
+            return response
+        if len(in_url["query"]) != 1:
+            return _bad("Give exactly one 'query' parameter.")
+        return Operation("query", in_url["query"][0],
+                         request.args.getlist("default-graph-uri") or None,
+                         request.args.getlist("named-graph-uri") or None)
     content_type = (request.mimetype or "").lower()
     charset = (request.mimetype_params.get("charset") or "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        return None, problem(415, "unsupported-media-type", "Unsupported charset",
-                             f"Only UTF-8 is accepted, not {charset}.")
-    if content_type == "application/sparql-query":
-        if from_url:
-            return None, problem(400, "bad-request", "Malformed query request",
-                                 "The query is both in the URL and in the body.")
-        return request.get_data(as_text=True), None
+        return problem(415, "unsupported-media-type", "Unsupported charset",
+                       f"Only UTF-8 is accepted, not {charset}.")
+    if content_type in ("application/sparql-query", "application/sparql-update"):
+        kind = content_type.removeprefix("application/sparql-")
+        if in_url["query"] or in_url["update"]:
+            return _bad("The operation is both in the URL and in the body.")
+        try:
+            text = request.get_data().decode("utf-8")
+        except UnicodeDecodeError:
+            return problem(400, "bad-request", "Body is not UTF-8",
+                           "The request body must be encoded in UTF-8.")
+        graphs = ("using-graph-uri", "using-named-graph-uri") if kind == "update" else (
+            "default-graph-uri", "named-graph-uri")
+        return Operation(kind, text, request.args.getlist(graphs[0]) or None,
+                         request.args.getlist(graphs[1]) or None)
     if content_type == "application/x-www-form-urlencoded":
-        from_form = request.form.getlist("query")
-        if len(from_form) + len(from_url) != 1:
-            return None, problem(400, "bad-request", "Malformed query request",
-                                 "Give exactly one 'query' parameter.")
-        return (from_form or from_url)[0], None
-    return None, problem(415, "unsupported-media-type", "Unsupported Content-Type",
-                         "POST a query as application/sparql-query or "
-                         "application/x-www-form-urlencoded.")
+        form = {name: request.form.getlist(name) for name in ("query", "update")}
+        queries = form["query"] + in_url["query"]
+        updates = form["update"] + in_url["update"]
+        if queries and updates:
+            return _bad("Give either 'query' or 'update', not both.")
+        if in_url["query"] or in_url["update"]:
+            return _bad("The operation is both in the URL and in the body.")
+        if len(queries) + len(updates) != 1:
+            return _bad("Give exactly one 'query' or one 'update' parameter.")
+        kind = "query" if queries else "update"
+        graphs = ("using-graph-uri", "using-named-graph-uri") if kind == "update" else (
+            "default-graph-uri", "named-graph-uri")
+        return Operation(kind, (queries or updates)[0], request.form.getlist(graphs[0]) or None,
+                         request.form.getlist(graphs[1]) or None)
+    return problem(415, "unsupported-media-type", "Unsupported Content-Type",
+                   "POST a query as application/sparql-query or application/x-www-form-"
+                   "urlencoded, an update as application/sparql-update.")
+
+
+def _formats() -> tuple[str | None, str | None] | Response:
+    """The result format for a solutions answer and for a graph answer (None: nothing
+    acceptable), from ``format=`` or ``Accept``; 400 for an unknown ``format=`` value."""
+    requested = request.values.get("format")
+    if requested:
+        solutions = find_format(requested, SOLUTION_FORMATS)
+        graph = find_format(requested, GRAPH_FORMATS)
+        if solutions is None and graph is None:
+            return problem(400, "bad-request", "Unknown format",
+                           f"format={requested!r} is not offered; offered: "
+                           + ", ".join(f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS))
+        return (solutions.name if solutions else None, graph.name if graph else None)
+    accept = request.headers.get("Accept")
+    solutions = negotiate(accept, SOLUTION_FORMATS, _JSON_ALIASES_SOLUTIONS)
+    graph = negotiate(accept, GRAPH_FORMATS, _JSON_ALIASES_GRAPH)
+    return (solutions.name if solutions else None, graph.name if graph else None)
+
+
+def _offset() -> int | Response:
+    raw = request.values.get("offset", "0")
+    if not raw.isdigit():
+        return _bad(f"offset={raw!r} must be a whole number.")
+    return int(raw)
+
+
+def _not_acceptable(kind: str) -> Response:
+    offers = GRAPH_FORMATS if kind == "graph" else SOLUTION_FORMATS
+    return problem(406, "not-acceptable", "Not acceptable",
+                   "None of the offered types is acceptable: "
+                   + ", ".join(f.media_type for f in offers),
+                   offered=[f.media_type for f in offers])
+
+
+def _next_link(offset: int, limit: int) -> str:
+    params = [(k, v) for k, v in request.values.items(multi=True) if k != "offset"]
+    params.append(("offset", str(offset + limit)))
+    return f'<{request.base_url}?{urlencode(params)}>; rel="next"'
+
+
+def _answer(cached: CachedAnswer, etag: str | None, settings: Settings, modified: float
+            ) -> Response:
+    response = Response(cached.body, content_type=cached.content_type)
+    for name, value in cached.headers:
+        response.headers[name] = value
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    if etag is not None:
+        response.headers["ETag"] = etag
+        response.headers["Last-Modified"] = http_date(modified)
+        response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _query(op: Operation, settings: Settings) -> Response:
+    refused = refused_targets(op.text, settings.service_allow)
+    if refused:
+        return problem(403, "service-not-allowed", "SERVICE target not allowed",
+                       "This endpoint calls only the SERVICE targets of its allowlist "
+                       f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
+    formats = _formats()
+    if isinstance(formats, Response):
+        return formats
+    offset = _offset()
+    if isinstance(offset, Response):
+        return offset
+    served = current_app.extensions["c2c.store"]
+    build, info = served.current()
+    cacheable = request.method in ("GET", "HEAD")
+    key = etag_for(info.version, op.text, op.default_graphs, op.named_graphs, formats, offset,
+                   settings.max_rows)
+    g.c2c_log.update(query_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
+                     query=op.text)
+    if cacheable and not_modified(request, key):
+        response = Response(status=304)
+        response.headers.update({"ETag": key, "Vary": "Accept, Accept-Encoding",
+                                 "Cache-Control": f"public, max-age={settings.cache_max_age}"})
+        return response
+    cache = current_app.extensions["c2c.cache"]
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        current_app.extensions["c2c.metrics"].count("cache_hits")
+        g.c2c_log.update(cache="hit", rows=cached.rows)
+        return _answer(cached, key if cacheable else None, settings, info.finished)
+    job = {"op": "query", "path": str(build), "query": op.text,
+           "default_graph": op.default_graphs, "named_graphs": op.named_graphs, "solution_format": formats[0],
+           "graph_format": formats[1], "offset": offset, "limit": settings.max_rows,
+           "fail_after_rows": settings.fail_after_rows}
+    pool = current_app.extensions["c2c.pool"]
+    try:
+        answer = pool.run(job, settings.query_timeout)
+    except QueryTimeout:
+        current_app.extensions["c2c.metrics"].count("timeouts")
+        current_app.extensions["c2c.metrics"].count("executor_restarts")
+        return problem(503, "query-timeout", "Query timed out",
+                       f"The query did not finish within {settings.query_timeout:g} s and was "
+                       "stopped. Narrow it, add a LIMIT, or run it on a dump.",
+                       limit_seconds=settings.query_timeout)
+    except PoolBusy:
+        response = problem(503, "server-busy", "Server busy",
+                           "Every query executor stayed busy until the time limit.")
+        response.headers["Retry-After"] = "1"
+        return response
+    except ExecutorCrashed:
+        current_app.extensions["c2c.metrics"].count("executor_restarts")
+        return problem(500, "executor-crashed", "Query executor crashed",
+                       "The process evaluating the query died; it has been replaced.")
+    if answer["kind"] == "error":
+        if answer["error"] == "syntax":
+            extra = {k: answer[k] for k in ("line", "column") if k in answer}
+            return problem(400, "query-syntax", "SPARQL syntax error", answer["message"],
+                           **extra)
+        if answer["error"] == "evaluation":
+            return problem(500, "query-evaluation", "Query evaluation failed",
+                           answer["message"])
+        return problem(500, "internal", "Internal error while answering",
+                       answer["message"])
+    if answer["body"] is None:
+        return _not_acceptable(answer["kind"])
+    headers: list[tuple[str, str]] = []
+    if answer["truncated"]:
+        headers += [("X-Result-Truncated", "true"), ("X-Result-Limit", str(settings.max_rows)),
+                    ("Link", _next_link(offset, settings.max_rows))]
+    result = CachedAnswer(answer["body"], _CONTENT_TYPES[answer["format"]], tuple(headers),
+                          answer["rows"])
+    if cache is not None:
+        cache.put(key, result)
+    g.c2c_log.update(cache="miss", rows=answer["rows"], truncated=answer["truncated"])
+    return _answer(result, key if cacheable else None, settings, info.finished)
+
+
+def _update(op: Operation, settings: Settings) -> Response:
+    refusal = write_refusal(settings)
+    if refusal is not None:
+        return refusal
+    if op.default_graphs or op.named_graphs:
+        if _has_using_or_with(op.text):
+            return _bad("using-graph-uri/using-named-graph-uri together with USING or WITH "
+                        "in the update.")
+        return problem(400, "not-supported", "using-graph-uri is not supported",
+                       "Name the graphs with USING or WITH inside the update.")
+    from loaders.revise import revise
+
+    g.c2c_log.update(update_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
+                     update=op.text)
+    try:
+        revise(settings, lambda store: store.update(op.text, base_iri=settings.base_iri))
+    except SyntaxError as exc:
+        return problem(400, "update-syntax", "SPARQL Update syntax error", str(exc))
+    except ValidationFailed as exc:
+        return problem(422, "shacl-violation", "The update breaks the shapes",
+                       f"{len(exc.violations)} SHACL violation(s); nothing was changed.",
+                       violations=[str(v) for v in exc.violations[:50]])
+    except OSError as exc:
+        return problem(400, "update-failed", "Update failed", str(exc))
+    current_app.extensions["c2c.metrics"].count("updates")
+    return Response(status=204)
+
+
+def _has_using_or_with(text: str) -> bool:
+    from endpoint.federation import _TOKEN
+
+    return any(m.lastgroup == "word" and m.group(0).upper() in ("USING", "WITH")
+               for m in _TOKEN.finditer(text))
 
 
 @blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
 def sparql() -> Response:
     if request.method in ("GET", "HEAD") and not request.args:
         return service_description()
-    text, error = _query_text()
-    if error is not None:
-        return error
-    default_graphs = request.values.getlist("default-graph-uri") or None
-    named_graphs = request.values.getlist("named-graph-uri") or None
-    served = current_app.extensions["c2c.store"]
-    started = time.monotonic()
-    try:
-        results = served.get().query(text, default_graph=default_graphs,
-                                     named_graphs=named_graphs)
-    except SyntaxError as exc:
-        message = str(exc)
-        position = _POSITION.search(message)
-        extra = {"line": int(position.group(1)), "column": int(position.group(2))} \
-            if position else {}
-        return problem(400, "query-syntax", "SPARQL syntax error", message, **extra)
-    graph_result = isinstance(results, ox.QueryTriples)
-    offers = GRAPH_FORMATS if graph_result else SOLUTION_FORMATS
-    requested = request.values.get("format")
-    if requested:
-        fmt = find_format(requested, offers)
-        if fmt is None:
-            return problem(400, "bad-request", "Unknown format",
-                           f"format={requested!r} is not offered for this query form; offered: "
-                           + ", ".join(f.name for f in offers))
-    else:
-        aliases = _JSON_ALIASES_GRAPH if graph_result else _JSON_ALIASES_SOLUTIONS
-        fmt = negotiate(request.headers.get("Accept"), offers, aliases)
-        if fmt is None:
-            return problem(406, "not-acceptable", "Not acceptable",
-                           "None of the offered types is acceptable: "
-                           + ", ".join(f.media_type for f in offers),
-                           offered=[f.media_type for f in offers])
-    body = serialize(results, fmt)
-    response = Response(body, content_type=fmt.content_type)
-    response.headers["Vary"] = "Accept, Accept-Encoding"
-    response.headers["Server-Timing"] = f"query;dur={(time.monotonic() - started) * 1000:.1f}"
-    return response
+    settings: Settings = current_app.extensions["c2c.settings"]
+    op = _operation()
+    if isinstance(op, Response):
+        return op
+    g.c2c_log = {"operation": op.kind}
+    if op.kind == "update":
+        return _update(op, settings)
+    return _query(op, settings)
 
 
 @blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"])

@@ -1,9 +1,9 @@
 """The store as the endpoint sees it: the current build, reopened when a new build is switched in.
 
-Each request asks :meth:`ServedStore.get` for the store; a ``readlink`` tells whether
-``c2c build`` switched ``current`` to a new build since, and only then is the new build opened
-(read-only, so every gunicorn worker can share it). The previous store keeps answering until the
-switch, and a failed build never touches it.
+:meth:`ServedStore.current` tells which build folder is being served (a ``readlink`` per call,
+so a ``c2c build`` or an update that switched ``current`` is seen at the next request) and what
+that build recorded about itself; query executors open that folder themselves. :meth:`get`
+opens it read-only in the request process too, for the health check.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from loaders.errors import StoreError
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 
 
@@ -20,22 +21,34 @@ class ServedStore:
         self._lock = threading.Lock()
         self._path: Path | None = None
         self._store: OxigraphStore | None = None
-        self._info: BuildInfo | None = None
+        self._info: dict[Path, BuildInfo] = {}
+
+    def current(self) -> tuple[Path, BuildInfo]:
+        """The folder of the store being served and its :class:`BuildInfo`; raises
+        :class:`loaders.errors.StoreError` before any build."""
+        path = self.location.current()
+        if path is None:
+            raise StoreError(f"{self.location.root}: no store has been built yet; "
+                             "run 'c2c build'")
+        info = self._info.get(path)
+        if info is None:
+            info = self.location.info(path)
+            with self._lock:
+                self._info = {path: info}
+        return path, info
 
     def get(self) -> OxigraphStore:
-        """The current store; raises :class:`loaders.errors.StoreError` before any build."""
-        current = self.location.current()
-        if current is not None and current == self._path and self._store is not None:
+        """The current store, opened read-only in this process."""
+        current, _info = self.current()
+        if current == self._path and self._store is not None:
             return self._store
         with self._lock:
-            if current is None or current != self._path or self._store is None:
-                self._store = self.location.open_current()
-                self._path = current or self._store.path
-                self._info = self.location.info(self._path)
+            if current != self._path or self._store is None:
+                self._store = OxigraphStore.open(current, read_only=True,
+                                                 version=current.name)
+                self._path = current
             return self._store
 
     @property
     def info(self) -> BuildInfo:
-        self.get()
-        assert self._info is not None
-        return self._info
+        return self.current()[1]

@@ -57,6 +57,20 @@ def _load_graph(store: ox.Store, graph: Graph) -> None:
     store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(graph.identifier)))
 
 
+def derive(store: OxigraphStore, minter: Minter) -> None:
+    """Materialise the derived graph anew from the store's agreements, memberships, periods."""
+    store.raw.remove_graph(ox.NamedNode(str(minter.graph("derived"))))
+    for _name, text in assets.queries_in("derive"):
+        store.update(text, base_iri=minter.base)
+
+
+def describe(store: OxigraphStore, minter: Minter) -> None:
+    """Write the VoID/DCAT description anew (run after :func:`derive`: it counts every graph)."""
+    store.raw.remove_graph(ox.NamedNode(str(minter.graph("void"))))
+    for _name, text in assets.queries_in("describe"):
+        store.update(text, base_iri=minter.base)
+
+
 def build(settings: Settings, *, progress: bool = True,
           on_step: Callable[[str], None] | None = None) -> BuildSummary:
     """Build the store from ``settings.data`` and make it current. See the module docstring.
@@ -102,13 +116,11 @@ def build(settings: Settings, *, progress: bool = True,
         bar.update()
 
         step("derive")
-        for _name, text in assets.queries_in("derive"):
-            store.update(text, base_iri=settings.base_iri)
+        derive(store, minter)
         bar.update()
 
         step("describe")
-        for _name, text in assets.queries_in("describe"):
-            store.update(text, base_iri=settings.base_iri)
+        describe(store, minter)
         graphs = {g: store.triple_count(g) for g in store.named_graphs()}
         store.flush()
         del store

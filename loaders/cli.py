@@ -77,9 +77,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     StoreLocation(settings.store).open_current().query("ASK {}")  # fail early, readably
     env = dict(os.environ)
     env.update({"C2C_STORE": str(Path(settings.store).resolve()),
-                "C2C_HOST": settings.host, "C2C_PORT": str(settings.port)})
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{settings.host}:{settings.port}",
-            "--workers", str(settings.workers), "--access-logfile", "-",
+                "C2C_DUMPS": str(Path(settings.dumps).resolve()),
+                "C2C_HOST": settings.host, "C2C_PORT": str(settings.port),
+                "C2C_WORKERS": str(settings.workers)})
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:endpoint.gunicorn_conf",
             "endpoint.app:create_app()"]
     print(f"serving http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", flush=True)
     os.execvpe(sys.executable, argv, env)  # noqa: S606 - gunicorn replaces this process
@@ -116,6 +117,15 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write("true\n" if bool(results) else "false\n")
         return 0
     sys.stdout.buffer.write(serialize(results, fmt))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.export import export
+
+    out = Path(args.out) if args.out else settings.dumps
+    for d in export(settings, out):
+        print(f"{out / d.name}  {d.size} bytes  {d.licence}")
     return 0
 
 
@@ -163,8 +173,9 @@ def parser() -> argparse.ArgumentParser:
     q.set_defaults(run=_cmd_query)
 
     e = sub.add_parser("export", help="write deterministic dumps of the current store")
-    e.add_argument("--out", default="var/dumps", help="folder to write the dumps into")
-    e.set_defaults(run=_not_built("issue 7: dumps"))
+    e.add_argument("--out", help="folder to write the dumps into (default: C2C_DUMPS or "
+                   "var/dumps)")
+    e.set_defaults(run=_cmd_export)
 
     i = sub.add_parser("import", help="import a public twinning list (wikidata or wikipedia)")
     i.add_argument("kind", choices=["wikidata", "wikipedia"], help="the format of FILE")

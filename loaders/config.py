@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,6 +54,9 @@ class Settings:
     """Folder holding the store builds and the ``current`` pointer (``C2C_STORE``)."""
     data: Path = Path("data")
     """Folder of curated data files read by ``c2c build`` (``C2C_DATA``)."""
+    dumps: Path = Path("var/dumps")
+    """Folder ``c2c export`` writes the dumps into and the server offers at /dumps/latest/
+    (``C2C_DUMPS``)."""
     base_iri: str = _DEFAULT_BASE_IRI
     """Base of every minted IRI (``C2C_BASE_IRI``)."""
     host: str = "127.0.0.1"
@@ -73,6 +77,24 @@ class Settings:
     """Whether SPARQL Update and Graph Store writes are allowed at all (``C2C_WRITABLE``)."""
     update_token: str = field(default="", repr=False)
     """Bearer token that write requests must carry (``C2C_UPDATE_TOKEN``)."""
+    threads: int = 4
+    """Request threads per worker, and query executor processes per worker (``C2C_THREADS``)."""
+    cache_max_age: int = 60
+    """``Cache-Control: max-age`` of query results and documents, seconds (``C2C_CACHE_MAX_AGE``)."""
+    result_cache_bytes: int = 64 * 1024 * 1024
+    """Bytes of serialised results each worker keeps for repeated queries; 0 turns the cache off
+    (``C2C_RESULT_CACHE_BYTES``)."""
+    rate_limit: int = 0
+    """Queries per minute one client address may send to one worker; 0 means no limit
+    (``C2C_RATE_LIMIT``)."""
+    slow_query_seconds: float = 1.0
+    """Queries slower than this are written to the slow-query log (``C2C_SLOW_QUERY_SECONDS``)."""
+    service_allow: tuple[str, ...] = ()
+    """IRI prefixes that SPARQL ``SERVICE`` may call; empty means none (``C2C_SERVICE_ALLOW``,
+    separated by spaces or commas)."""
+    fail_after_rows: int = 0
+    """Test hook: fail while writing a result after this many rows; 0 is off
+    (``C2C_TEST_FAIL_AFTER_ROWS``)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -86,6 +108,7 @@ class Settings:
         return cls(
             store=Path(env.get("C2C_STORE") or "var/store"),
             data=Path(env.get("C2C_DATA") or "data"),
+            dumps=Path(env.get("C2C_DUMPS") or "var/dumps"),
             base_iri=base_iri,
             host=env.get("C2C_HOST") or "127.0.0.1",
             port=_int(env, "C2C_PORT", 8000),
@@ -96,6 +119,14 @@ class Settings:
             max_url_bytes=_int(env, "C2C_MAX_URL_BYTES", 8192),
             writable=_bool(env, "C2C_WRITABLE"),
             update_token=env.get("C2C_UPDATE_TOKEN", ""),
+            threads=max(1, _int(env, "C2C_THREADS", 4)),
+            cache_max_age=_int(env, "C2C_CACHE_MAX_AGE", 60),
+            result_cache_bytes=_int(env, "C2C_RESULT_CACHE_BYTES", 64 * 1024 * 1024),
+            rate_limit=_int(env, "C2C_RATE_LIMIT", 0),
+            slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", 1.0),
+            service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
+                                if p),
+            fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -7,6 +7,7 @@ negotiation and the ``c2c query`` command alike.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -72,16 +73,80 @@ def is_graph_result(results: object) -> bool:
 
 
 def serialize(results: object, fmt: Format) -> bytes:
-    """Write SELECT/ASK results or CONSTRUCT/DESCRIBE triples in *fmt*."""
+    """Write SELECT/ASK results or CONSTRUCT/DESCRIBE triples in *fmt*, uncapped."""
     if isinstance(results, ox.QueryTriples):
-        if fmt.name in ("nq", "trig"):
-            quads = [ox.Quad(t.subject, t.predicate, t.object) for t in results]
-            return ox.serialize(quads, format=_GRAPH_OX[fmt.name], prefixes=PREFIXES
-                                if fmt.name == "trig" else None) or b""
-        if fmt.name == "jsonld":
-            expanded = json.loads(ox.serialize(results, format=ox.RdfFormat.JSON_LD) or b"[]")
-            return json.dumps({"@context": PREFIXES, "@graph": expanded},
-                              ensure_ascii=False).encode("utf-8")
-        prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
-        return ox.serialize(results, format=_GRAPH_OX[fmt.name], prefixes=prefixes) or b""
-    return results.serialize(format=_SOLUTIONS_OX[fmt.name]) or b""
+        return write_triples(results, fmt)
+    if isinstance(results, ox.QueryBoolean):
+        return write_boolean(bool(results), fmt)
+    return write_solutions([v.value for v in results.variables], results, fmt)
+
+
+def _term_json(term: object) -> dict:
+    """One RDF term as a SPARQL 1.1 JSON results binding (with SPARQL 1.2 triple terms)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                            "predicate": _term_json(term.predicate),
+                                            "object": _term_json(term.object)}}
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def solutions_json(variables: list[str], rows: Iterable[ox.QuerySolution]) -> bytes:
+    """SELECT results as SPARQL 1.1 Query Results JSON, from any iterable of solutions (so a
+    capped slice can be written, which pyoxigraph's own serializer cannot do)."""
+    bindings = []
+    for row in rows:
+        binding = {}
+        for name in variables:
+            value = row[name]
+            if value is not None:
+                binding[name] = _term_json(value)
+        bindings.append(binding)
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write_solutions(variables: list[str], rows: Iterable[ox.QuerySolution], fmt: Format
+                    ) -> bytes:
+    """SELECT results in *fmt*. JSON is written here; the other formats are pyoxigraph's own
+    serializers, fed by re-reading that JSON, so their syntax is the reference one."""
+    data = solutions_json(variables, rows)
+    if fmt.name == "json":
+        return data
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=_SOLUTIONS_OX[fmt.name]) or b""
+
+
+def write_boolean(value: bool, fmt: Format) -> bytes:
+    """ASK results in *fmt*."""
+    data = json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
+    if fmt.name == "json":
+        return data
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=_SOLUTIONS_OX[fmt.name]) or b""
+
+
+def write_triples(triples: Iterable[ox.Triple], fmt: Format) -> bytes:
+    """CONSTRUCT/DESCRIBE triples in *fmt*: Turtle and RDF/XML with the c2c prefixes, JSON-LD
+    with an ``@context``, N-Quads/TriG in the default graph."""
+    triples = list(triples)
+    if fmt.name in ("nq", "trig"):
+        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        return ox.serialize(quads, format=_GRAPH_OX[fmt.name],
+                            prefixes=PREFIXES if fmt.name == "trig" else None) or b""
+    if fmt.name == "jsonld":
+        expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
+        return json.dumps({"@context": PREFIXES, "@graph": expanded},
+                          ensure_ascii=False).encode("utf-8")
+    prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
+    return ox.serialize(triples, format=_GRAPH_OX[fmt.name], prefixes=prefixes) or b""

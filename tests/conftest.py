@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | N
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose store holds a build of the repository's data/."""
     store = tmp_path_factory.mktemp("store")
-    settings = Settings.from_env({}).with_overrides(store=store, data=DATA)
+    settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
+                                                    dumps=store / "dumps")
     build(settings, progress=False)
     return settings
 
@@ -77,11 +79,20 @@ def client(built: Settings):
 def server(built: Settings) -> Iterator[str]:
     """A real gunicorn serving the built store on 127.0.0.1; yields its base URL."""
     port = free_port()
-    env = dict(os.environ, C2C_STORE=str(built.store), C2C_PORT=str(port))
+    with run_gunicorn(built, port) as base:
+        yield base
+
+
+@contextmanager
+def run_gunicorn(settings: Settings, port: int, **env_overrides: str) -> Iterator[str]:
+    """Start gunicorn with the repository's gunicorn configuration over *settings*' store, on
+    127.0.0.1:*port*; yield its base URL once /healthz answers; stop it afterwards."""
+    env = dict(os.environ, C2C_STORE=str(settings.store), C2C_PORT=str(port),
+               C2C_HOST="127.0.0.1", C2C_DUMPS=str(settings.dumps), **env_overrides)
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     process = subprocess.Popen(
-        [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2", "endpoint.app:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [gunicorn, "-c", "python:endpoint.gunicorn_conf", "endpoint.app:create_app()"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base}/healthz", process=process)
@@ -89,7 +100,7 @@ def server(built: Settings) -> Iterator[str]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
 

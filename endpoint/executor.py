@@ -1,0 +1,255 @@
+"""Queries run in executor processes that can be killed: the endpoint's hard time limit.
+
+pyoxigraph has no query timeout, and a thread cannot be stopped, so every query runs in a
+separate process that the request thread may SIGKILL when the deadline passes. Each gunicorn
+worker keeps a pool of :class:`Executor` processes (``C2C_THREADS`` of them, one per request
+thread, so a cheap query never waits behind a slow one). An executor opens the store read-only
+(``pyoxigraph.Store.read_only``: any number of processes may read one store), evaluates the
+query, and writes the whole answer, capped at ``C2C_MAX_ROWS``, before it sends anything back.
+The request thread therefore either has a complete body to send with its 200, or an error to
+answer instead: never a 200 followed by a broken body.
+
+Run as ``python -m endpoint.executor FD`` by :class:`Executor`; the protocol is one pickled
+``dict`` each way per job over a socket pair (:mod:`multiprocessing.connection`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from multiprocessing.connection import Connection
+from typing import Any
+
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+class QueryTimeout(Exception):  # noqa: N818 - the name says what happened
+    """The query did not finish within its deadline; its executor was killed."""
+
+
+class PoolBusy(Exception):  # noqa: N818
+    """Every executor stayed busy until the deadline."""
+
+
+class ExecutorCrashed(Exception):  # noqa: N818
+    """The executor process died while answering (it has been replaced)."""
+
+
+# ------------------------------------------------------------------------------------------
+# The executor process
+# ------------------------------------------------------------------------------------------
+
+class _FailAfter:
+    """Test hook (``C2C_TEST_FAIL_AFTER_ROWS``): fail part-way through writing a result."""
+
+    def __init__(self, rows: Iterable[Any], limit: int) -> None:
+        self.rows, self.limit = rows, limit
+
+    def __iter__(self) -> Iterator[Any]:
+        for index, row in enumerate(self.rows):
+            if self.limit and index >= self.limit:
+                raise RuntimeError(f"test hook: failure after {self.limit} rows")
+            yield row
+
+
+def _capped(items: Iterable[Any], offset: int, limit: int) -> tuple[list[Any], bool]:
+    """Items ``offset`` … ``offset + limit``, and whether more followed (the row cap bit)."""
+    window = list(islice(items, offset, offset + limit + 1))
+    return window[:limit], len(window) > limit
+
+
+def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
+    """Answer one job inside the executor. *stores* caches the opened store by path."""
+    import pyoxigraph as ox
+
+    from loaders.results import (
+        GRAPH_FORMATS,
+        SOLUTION_FORMATS,
+        find_format,
+        write_boolean,
+        write_solutions,
+        write_triples,
+    )
+    from loaders.store import OxigraphStore
+
+    path = job["path"]
+    store = stores.get(path)
+    if store is None:
+        stores.clear()
+        store = stores[path] = OxigraphStore.open(_as_path(path), read_only=True)
+    solution_fmt = find_format(job["solution_format"], SOLUTION_FORMATS) \
+        if job.get("solution_format") else None
+    graph_fmt = find_format(job["graph_format"], GRAPH_FORMATS) \
+        if job.get("graph_format") else None
+    limit, offset = job.get("limit", 10_000), job.get("offset", 0)
+    fail_after = job.get("fail_after_rows", 0)
+
+    if job["op"] == "graph":
+        graph = ox.NamedNode(job["graph"]) if job.get("graph") else ox.DefaultGraph()
+        if isinstance(graph, ox.NamedNode) and not store.raw.contains_named_graph(graph):
+            return {"kind": "missing"}
+        triples = sorted((ox.Triple(q.subject, q.predicate, q.object)
+                          for q in store.raw.quads_for_pattern(None, None, None, graph)),
+                         key=str)
+        if graph_fmt is None:
+            return {"kind": "graph", "body": None, "rows": len(triples)}
+        return {"kind": "graph", "body": write_triples(triples, graph_fmt),
+                "format": graph_fmt.name, "rows": len(triples), "truncated": False}
+
+    try:
+        results = store.query(job["query"], default_graph=job.get("default_graph"),
+                              named_graphs=job.get("named_graphs"))
+        if isinstance(results, ox.QueryBoolean):
+            if solution_fmt is None:
+                return {"kind": "boolean", "body": None}
+            return {"kind": "boolean", "body": write_boolean(bool(results), solution_fmt),
+                    "format": solution_fmt.name, "rows": 1, "truncated": False}
+        if isinstance(results, ox.QueryTriples):
+            if graph_fmt is None:
+                return {"kind": "graph", "body": None}
+            triples, truncated = _capped(results, offset, limit)
+            body = write_triples(_FailAfter(triples, fail_after), graph_fmt)
+            return {"kind": "graph", "body": body, "format": graph_fmt.name,
+                    "rows": len(triples), "truncated": truncated}
+        if solution_fmt is None:
+            return {"kind": "solutions", "body": None}
+        variables = [v.value for v in results.variables]
+        rows, truncated = _capped(results, offset, limit)
+        body = write_solutions(variables, _FailAfter(rows, fail_after), solution_fmt)
+        return {"kind": "solutions", "body": body, "format": solution_fmt.name,
+                "rows": len(rows), "truncated": truncated}
+    except SyntaxError as exc:
+        message = str(exc)
+        position = _POSITION.search(message)
+        out: dict[str, Any] = {"kind": "error", "error": "syntax", "message": message}
+        if position:
+            out["line"], out["column"] = int(position.group(1)), int(position.group(2))
+        return out
+    except OSError as exc:
+        return {"kind": "error", "error": "evaluation", "message": str(exc)}
+
+
+def _as_path(path: str):
+    from pathlib import Path
+
+    return Path(path)
+
+
+def _serve(fd: int) -> None:
+    """The executor's loop: read a job, answer it, until the request side closes the socket."""
+    conn = Connection(fd)
+    stores: dict[str, Any] = {}
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = run_job(job, stores)
+        except Exception as exc:  # any failure becomes an answer, never a half-written one
+            answer = {"kind": "error", "error": "internal", "message": f"{type(exc).__name__}: "
+                      f"{exc}"}
+        try:
+            conn.send(answer)
+        except (BrokenPipeError, OSError):
+            return
+
+
+# ------------------------------------------------------------------------------------------
+# The request side
+# ------------------------------------------------------------------------------------------
+
+class Executor:
+    """One executor process and the request side of its socket."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "endpoint.executor", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+
+class ExecutorPool:
+    """*size* executor processes shared by the request threads of one worker."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._idle: queue.LifoQueue[Executor] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._all: list[Executor] = []
+
+    def start(self) -> None:
+        """Start every executor now, so the first queries do not pay for the start-up."""
+        with self._lock:
+            while len(self._all) < self.size:
+                executor = Executor()
+                self._all.append(executor)
+                self._idle.put(executor)
+
+    def _acquire(self, deadline: float) -> Executor:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._all) < self.size:
+                executor = Executor()
+                self._all.append(executor)
+                return executor
+        try:
+            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise PoolBusy from None
+
+    def _replace(self, executor: Executor) -> None:
+        executor.kill()
+        with self._lock:
+            if executor in self._all:
+                self._all.remove(executor)
+            replacement = Executor()
+            self._all.append(replacement)
+        self._idle.put(replacement)
+
+    def run(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Answer *job* within *timeout* seconds, or kill its executor and raise."""
+        deadline = time.monotonic() + timeout
+        executor = self._acquire(deadline)
+        try:
+            executor.conn.send(job)
+            if executor.conn.poll(max(0.0, deadline - time.monotonic())):
+                answer = executor.conn.recv()
+                self._idle.put(executor)
+                return answer
+        except (EOFError, OSError):
+            self._replace(executor)
+            raise ExecutorCrashed from None
+        self._replace(executor)
+        raise QueryTimeout
+
+    def close(self) -> None:
+        with self._lock:
+            for executor in self._all:
+                executor.kill()
+            self._all.clear()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

@@ -1,0 +1,142 @@
+"""``/rdf-graph-store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect identification).
+
+``?graph=IRI`` names a graph, ``?default`` the store's default graph. GET and HEAD are open to
+everyone and give the graph's triples sorted, so the same version gives byte-identical output;
+PUT, POST and DELETE need a writable deployment and the bearer token, and go through
+:func:`loaders.revise.revise` like SPARQL Update (copy, change, derive, validate, switch).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from endpoint.auth import write_refusal
+from endpoint.caching import etag_for, http_date, not_modified
+from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
+from endpoint.negotiation import negotiate
+from endpoint.problems import problem
+from loaders.config import Settings
+from loaders.errors import ValidationFailed
+from loaders.results import GRAPH_FORMATS
+
+blueprint = Blueprint("graph_store", __name__)
+
+ALLOW = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
+OFFERED = [f for f in GRAPH_FORMATS if f.name in ("ttl", "nt", "jsonld", "rdf")]
+_READABLE = {"text/turtle", "application/n-triples", "application/rdf+xml",
+             "application/ld+json", "text/n3"}
+
+
+def _target() -> str | None | Response:
+    """The graph IRI, None for the default graph, or a 400."""
+    graphs = request.args.getlist("graph")
+    has_default = "default" in request.args
+    if graphs and has_default:
+        return problem(400, "bad-request", "Both graph and default",
+                       "Give either ?graph=IRI or ?default, not both.")
+    if not graphs and not has_default:
+        return problem(400, "bad-request", "No graph named",
+                       "Give ?graph=IRI or ?default.")
+    if len(graphs) > 1:
+        return problem(400, "bad-request", "Several graphs", "Give one ?graph=IRI.")
+    if graphs:
+        iri = graphs[0]
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            return problem(400, "bad-request", "Not an IRI", f"graph={iri!r} is not an IRI.")
+        return iri
+    return None
+
+
+def _read(settings: Settings, graph: str | None) -> Response:
+    fmt = negotiate(request.headers.get("Accept"), OFFERED,
+                    {"application/json": "application/ld+json"})
+    if fmt is None:
+        return problem(406, "not-acceptable", "Not acceptable",
+                       "Offered: " + ", ".join(f.media_type for f in OFFERED),
+                       offered=[f.media_type for f in OFFERED])
+    build, info = current_app.extensions["c2c.store"].current()
+    etag = etag_for(info.version, "graph-store", graph, fmt.name)
+    headers = {"ETag": etag, "Last-Modified": http_date(info.finished),
+               "Cache-Control": f"public, max-age={settings.cache_max_age}",
+               "Vary": "Accept, Accept-Encoding"}
+    if not_modified(request, etag):
+        return Response(status=304, headers=headers)
+    job = {"op": "graph", "path": str(build), "graph": graph, "graph_format": fmt.name}
+    try:
+        answer = current_app.extensions["c2c.pool"].run(job, settings.query_timeout)
+    except (QueryTimeout, PoolBusy, ExecutorCrashed):
+        return problem(503, "query-timeout", "Graph read timed out",
+                       f"The graph could not be written within {settings.query_timeout:g} s.")
+    if answer["kind"] == "missing":
+        return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
+    if answer["kind"] == "error":
+        return problem(500, "internal", "Graph read failed", answer["message"])
+    return Response(answer["body"], content_type=fmt.content_type, headers=headers)
+
+
+def _write(settings: Settings, graph: str | None) -> Response:
+    refusal = write_refusal(settings)
+    if refusal is not None:
+        return refusal
+    from loaders.revise import revise
+
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    triples: list[ox.Triple] = []
+    if request.method in ("PUT", "POST"):
+        media = (request.mimetype or "").lower()
+        if media not in _READABLE:
+            return problem(415, "unsupported-media-type", "Unsupported Content-Type",
+                           "Send " + ", ".join(sorted(_READABLE)) + ".")
+        try:
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(
+                request.get_data(), format=ox.RdfFormat.from_media_type(media),
+                base_iri=graph or settings.base_iri)]
+        except (SyntaxError, ValueError) as exc:
+            return problem(400, "rdf-syntax", "The body is not valid RDF", str(exc))
+    served = current_app.extensions["c2c.store"]
+    existed = graph is None or served.get().raw.contains_named_graph(target)
+    if request.method == "DELETE" and not existed:
+        return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
+
+    def change(store) -> None:
+        raw = store.raw
+        if request.method in ("PUT", "DELETE"):
+            if graph is None:
+                raw.clear_graph(target)
+            elif raw.contains_named_graph(target):
+                raw.remove_graph(target)
+        if request.method in ("PUT", "POST"):
+            raw.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+            if graph is not None:
+                raw.add_graph(target)
+
+    try:
+        revise(settings, change)
+    except ValidationFailed as exc:
+        return problem(422, "shacl-violation", "The write breaks the shapes",
+                       f"{len(exc.violations)} SHACL violation(s); nothing was changed.",
+                       violations=[str(v) for v in exc.violations[:50]])
+    current_app.extensions["c2c.metrics"].count("updates")
+    return Response(status=201 if not existed and request.method in ("PUT", "POST") else 204)
+
+
+@blueprint.route("/rdf-graph-store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def graph_store() -> Response:
+    settings: Settings = current_app.extensions["c2c.settings"]
+    graph = _target()
+    if isinstance(graph, Response):
+        return graph
+    if request.method in ("GET", "HEAD"):
+        return _read(settings, graph)
+    return _write(settings, graph)
+
+
+@blueprint.route("/rdf-graph-store", methods=["PATCH"])
+def graph_store_not_allowed() -> Response:
+    response = problem(405, "method-not-allowed", "Method not allowed",
+                       f"/rdf-graph-store accepts {ALLOW}.")
+    response.headers["Allow"] = ALLOW
+    return response

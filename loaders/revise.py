@@ -1,0 +1,107 @@
+"""Writes to a served store, copy-on-write: every change becomes a new version of the store.
+
+SPARQL Update and the Graph Store Protocol's PUT/POST/DELETE never touch the store that is
+being served (read-only executors may have it open, and reading a store that another process
+writes is undefined in RocksDB). :func:`revise` instead takes a checkpoint of the current build
+(hard links, so it is cheap), applies the change to that copy, materialises the derived graph
+and the VoID description anew, validates the data graphs with the SHACL shapes, and only then
+switches ``current`` to the copy, exactly as ``c2c build`` does. A change that fails, or that
+leaves data violating a shape, is thrown away with its copy; writers are serialised by a lock
+file, and the new version changes every ETag.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from loaders.build import derive, describe
+from loaders.config import Settings
+from loaders.errors import StoreError, ValidationFailed
+from loaders.namespaces import Minter
+from loaders.store import BuildInfo, OxigraphStore, StoreLocation
+from loaders.validate import report_text, validate_data
+
+T = TypeVar("T")
+_NOT_DATA = ("ontology", "vocab", "derived", "void")
+
+
+@contextmanager
+def _write_lock(location: StoreLocation) -> Iterator[None]:
+    location.root.mkdir(parents=True, exist_ok=True)
+    with open(location.root / ".write.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def data_graphs(store: OxigraphStore, minter: Minter) -> list[Graph]:
+    """The graphs a SHACL check covers: every named graph but ontology, vocabulary, derived
+    and VoID, plus the default graph (as one more graph) when it holds anything."""
+    skip = {str(minter.graph(name)) for name in _NOT_DATA}
+    graphs: list[Graph] = []
+    targets: list[ox.NamedNode | ox.DefaultGraph] = [
+        ox.NamedNode(g) for g in store.named_graphs() if g not in skip]
+    targets.append(ox.DefaultGraph())
+    for target in targets:
+        quads = list(store.raw.quads_for_pattern(None, None, None, target))
+        if not quads:
+            continue
+        data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                            format=ox.RdfFormat.N_TRIPLES)
+        identifier = URIRef(target.value) if isinstance(target, ox.NamedNode) else None
+        g = Graph(identifier=identifier)
+        g.parse(data=data, format="nt")
+        graphs.append(g)
+    return graphs
+
+
+def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T, BuildInfo]:
+    """Apply *change* to a copy of the current store and serve the copy; see the module
+    docstring. Returns what *change* returned and the new version's :class:`BuildInfo`.
+
+    Raises :class:`StoreError` before any build, :class:`ValidationFailed` when the changed
+    data violates a shape, and whatever *change* raises (``SyntaxError`` for a bad update).
+    """
+    location = StoreLocation(settings.store)
+    minter = Minter(settings.base_iri)
+    with _write_lock(location):
+        current = location.current()
+        if current is None:
+            raise StoreError(f"{location.root}: no store has been built yet; run 'c2c build'")
+        target = location.new_build()
+        target.rmdir()  # a RocksDB checkpoint must create its own folder
+        try:
+            source = OxigraphStore.open(current, read_only=True)
+            source.raw.backup(str(target))
+            del source
+            store = OxigraphStore.open(target, read_only=False)
+            result = change(store)
+            derive(store, minter)
+            violations = validate_data(data_graphs(store, minter))
+            if violations:
+                raise ValidationFailed(violations, report_text(violations))
+            describe(store, minter)
+            graphs = {g: store.triple_count(g) for g in store.named_graphs()}
+            default = sum(1 for _ in store.raw.quads_for_pattern(None, None, None,
+                                                                 ox.DefaultGraph()))
+            store.flush()
+            del store
+            info = BuildInfo(version=target.name, finished=time.time(),
+                             quads=sum(graphs.values()) + default, graphs=graphs)
+            location.mark_complete(target, info)
+            location.swap(target)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        location.prune()
+    return result, info
