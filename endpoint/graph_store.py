@@ -28,7 +28,7 @@ _READABLE = {"text/turtle", "application/n-triples", "application/rdf+xml",
              "application/ld+json", "text/n3"}
 
 
-def _target() -> str | None | Response:
+def _target() -> str | Response | None:
     """The graph IRI, None for the default graph, or a 400."""
     graphs = request.args.getlist("graph")
     has_default = "default" in request.args

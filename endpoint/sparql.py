@@ -186,7 +186,8 @@ def _query(op: Operation, settings: Settings) -> Response:
         g.c2c_log.update(cache="hit", rows=cached.rows)
         return _answer(cached, key if cacheable else None, settings, info.finished)
     job = {"op": "query", "path": str(build), "query": op.text,
-           "default_graph": op.default_graphs, "named_graphs": op.named_graphs, "solution_format": formats[0],
+           "default_graph": op.default_graphs, "named_graphs": op.named_graphs,
+           "solution_format": formats[0],
            "graph_format": formats[1], "offset": offset, "limit": settings.max_rows,
            "fail_after_rows": settings.fail_after_rows}
     pool = current_app.extensions["c2c.pool"]

@@ -80,7 +80,7 @@ class Settings:
     threads: int = 4
     """Request threads per worker, and query executor processes per worker (``C2C_THREADS``)."""
     cache_max_age: int = 60
-    """``Cache-Control: max-age`` of query results and documents, seconds (``C2C_CACHE_MAX_AGE``)."""
+    """``Cache-Control: max-age`` of results and documents in seconds (``C2C_CACHE_MAX_AGE``)."""
     result_cache_bytes: int = 64 * 1024 * 1024
     """Bytes of serialised results each worker keeps for repeated queries; 0 turns the cache off
     (``C2C_RESULT_CACHE_BYTES``)."""

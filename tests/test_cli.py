@@ -38,7 +38,7 @@ def test_console_script_is_installed() -> None:
     assert callable(script.load())
 
 
-@pytest.mark.parametrize("args", [["export"], ["import", "wikidata", "x.json"]])
+@pytest.mark.parametrize("args", [["import", "wikidata", "x.json"]])
 def test_unbuilt_subcommands_say_so_and_fail(args: list[str]) -> None:
     result = run_c2c(*args)
     assert result.returncode == 3

@@ -1,4 +1,4 @@
-"""The SPARQL endpoint against the checklist H01–H36 of ../shared/docs/sparql-servers.md §4,
+"""The SPARQL endpoint against the checklist H01-H36 of ../shared/docs/sparql-servers.md §4,
 through Flask's test client. Each test name starts with the checklist item it checks; the same
 behaviours over a real gunicorn are in test_protocol_server.py."""
 
@@ -222,12 +222,12 @@ def test_h23_service_outside_allowlist(client) -> None:
 
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory) -> Settings:
-    from tests.conftest import DATA
     from loaders.build import build
+    from tests.conftest import DATA
 
     store = tmp_path_factory.mktemp("writable-store")
     settings = Settings.from_env({}).with_overrides(
-        store=store, data=DATA, dumps=store / "dumps", writable=True, update_token="s3cret",
+        store=store, data=DATA, dumps=store / "dumps", writable=True, update_token="s3cret",  # noqa: S106 - a test token
         threads=1)
     build(settings, progress=False)
     return settings
@@ -445,8 +445,8 @@ def test_h36_healthz_and_metrics(client) -> None:
     assert 'c2c_queries_total{status="200"}' in text
     assert "c2c_query_duration_seconds_bucket" in text
     assert "c2c_timeouts_total" in text
-    served = [line for line in text.splitlines()
-              if line.startswith('c2c_queries_total{status="200"}')][0]
+    served = next(line for line in text.splitlines()
+              if line.startswith('c2c_queries_total{status="200"}'))
     assert float(served.split()[-1]) >= 1
 
 
