@@ -56,5 +56,10 @@ docs: $(STAMP_TEST)
 	$(BIN)/c2c docs --out var/docs
 
 
+bench: $(STAMP_TEST)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.build
+
 clean:
 	rm -rf var build dist *.egg-info

@@ -22,6 +22,7 @@ from loaders import assets
 from loaders.config import Settings
 from loaders.curated import read_curated
 from loaders.errors import ValidationFailed
+from loaders.importers import saved_imports
 from loaders.namespaces import Minter
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import load_ontology_graph, report_text, validate_data
@@ -92,11 +93,12 @@ def build(settings: Settings, *, progress: bool = True,
 
     step("read")
     curated = read_curated(settings.data, minter)
+    graphs = [*curated.graphs.values(), *saved_imports(settings)]
     bar.update()
 
     step("validate")
     ontology = load_ontology_graph()
-    violations = validate_data(curated.graphs.values(), curated.origins, ontology=ontology)
+    violations = validate_data(graphs, curated.origins, ontology=ontology)
     if violations:
         bar.close()
         raise ValidationFailed(violations, report_text(violations))
@@ -110,7 +112,7 @@ def build(settings: Settings, *, progress: bool = True,
             name = "ontology" if path.name == "c2c.ttl" else "vocab"
             store.raw.load(path.read_bytes(), format=ox.RdfFormat.TURTLE,
                            to_graph=ox.NamedNode(str(minter.graph(name))))
-        for graph in tqdm(curated.graphs.values(), desc="loading graphs", unit="graph",
+        for graph in tqdm(graphs, desc="loading graphs", unit="graph",
                           disable=not progress, leave=False):
             _load_graph(store.raw, graph)
         bar.update()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from loaders import __version__
 from loaders.config import Settings
-from loaders.errors import C2CError, InputError, Location, NotBuiltYet
+from loaders.errors import C2CError, InputError, Location
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,18 +129,28 @@ def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from loaders.importers import run_import, save_and_apply
+
+    result = run_import(settings, args.kind, Path(args.file),
+                        country=args.country.upper() if args.country else None)
+    print(result.summary())
+    if args.dry_run:
+        print(json.dumps(result.report(), ensure_ascii=False, indent=1))
+        return 0
+    report = save_and_apply(settings, result)
+    print(f"applied to the served store; reconciliation report: {report}")
+    return 0
+
+
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from loaders.docs import render_docs
 
     for path in render_docs(Path(args.out)):
         print(path)
     return 0
-
-
-def _not_built(issue: str):
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        raise NotBuiltYet(f"'c2c {args.command}' is not built yet ({issue})")
-    return run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -180,7 +190,11 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="import a public twinning list (wikidata or wikipedia)")
     i.add_argument("kind", choices=["wikidata", "wikipedia"], help="the format of FILE")
     i.add_argument("file", help="the file to import")
-    i.set_defaults(run=_not_built("issue 5: importers"))
+    i.add_argument("--country", help="import only the rows with this ISO country on a side "
+                   "(e.g. CN)")
+    i.add_argument("--dry-run", action="store_true",
+                   help="reconcile and report, but change nothing")
+    i.set_defaults(run=_cmd_import)
 
     d = sub.add_parser("docs", help="render HTML documentation of the ontology with pyLODE")
     d.add_argument("--out", default="var/docs", help="folder to write the HTML into")

