@@ -44,7 +44,7 @@ def _lit(text: str, lang: str | None = None, datatype: str | None = None) -> str
 
 def generate(target_triples: int, seed: int = 1) -> list[str]:
     """N-Quads lines of about *target_triples* triples."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - seeded synthetic data, not cryptography
     lines: list[str] = []
     places = _iri("graph/source/synthetic-gazetteer")
     derived = _iri("graph/derived")

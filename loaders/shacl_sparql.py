@@ -12,7 +12,6 @@ their variable. pySHACL still checks every core constraint (the shapes graph wit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox

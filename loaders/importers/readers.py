@@ -189,7 +189,7 @@ def _read_wikidata_json(path: Path) -> list[Pair]:
     end_var = next((v for v in variables if v.lower() in _END), None)
     pairs = []
     for number, b in enumerate(bindings, start=1):
-        def value(var: str | None) -> str | None:
+        def value(var: str | None, b: dict = b) -> str | None:
             return b.get(var, {}).get("value") if var else None
         sides = []
         for var in (a_var, b_var):

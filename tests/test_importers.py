@@ -1,0 +1,141 @@
+"""`c2c import`: small fixtures for every format and every error path, and the China-related
+rows of the real public lists in ../shared/data (skipped with a reason when absent)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, XSD
+
+from loaders.build import build
+from loaders.config import Settings
+from loaders.errors import InputError
+from loaders.importers import run_import, save_and_apply
+from loaders.namespaces import C2C, SCHEMA
+from loaders.store import StoreLocation
+from tests.conftest import DATA, ROOT, require_shared_data
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+ID = "https://w3id.org/c2c/id/"
+HARBIN = URIRef(ID + "city/cn-harbin")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
+                                                    dumps=tmp_path / "dumps")
+    build(settings, progress=False)
+    return settings
+
+
+def triples(result) -> set:
+    return {t for g in result.graphs for t in g}
+
+
+def test_wikipedia_merges_directions_and_reports_every_place(settings: Settings) -> None:
+    result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_small.csv")
+    found = triples(result)
+    # Harbin–Khabarovsk is listed from both sides: one agreement, and it is the curated one
+    agreement = URIRef(ID + "agreement/cn-harbin--ru-khabarovsk")
+    assert (agreement, C2C.hasParty, HARBIN) in found
+    assert not any(p == C2C.agreementType for s, p, _ in found if s == agreement)
+    assert result.pairs_read == 6
+    by_name = {r.mention.name: r.match for r in result.mentions}
+    assert by_name["Harbin"].curated_key == "cn-harbin"
+    assert by_name["London"].status in ("matched", "ambiguous")  # 'England' → GB
+    assert by_name["Atlantis"].status == "unmatched"
+    assert "unknown country" in by_name["Atlantis"].reason
+    assert any(pair.b.name == "Atlantis" for pair, _ in result.skipped)
+    source = URIRef(ID + f"source/{result.key}")
+    assert (source, DCTERMS.license,
+            URIRef("https://creativecommons.org/licenses/by-sa/4.0/")) in found
+    report = result.report()
+    assert {p["status"] for p in report["places"]} >= {"matched", "unmatched"}
+    assert all(p["reason"] for p in report["places"])
+
+
+def test_wikidata_json_with_dates_as_precise_as_given(settings: Settings) -> None:
+    result = run_import(settings, "wikidata", FIXTURES / "wikidata_small.json")
+    found = triples(result)
+    testtown = URIRef(ID + "city/wd-Q1000001")
+    agreement = URIRef(ID + "agreement/cn-harbin--wd-Q1000001")
+    assert (agreement, C2C.hasParty, HARBIN) in found  # Q42956 is the curated Harbin
+    assert (agreement, C2C.hasParty, testtown) in found
+    assert (agreement, SCHEMA.startDate, Literal("1993-06-15", datatype=XSD.date)) in found
+    other = URIRef(ID + "agreement/wd-Q1000002--wd-Q1000003")
+    assert (other, SCHEMA.startDate, Literal("2001", datatype=XSD.gYear)) in found
+    assert result.agreements == 2
+    source = URIRef(ID + f"source/{result.key}")
+    assert (source, DCTERMS.license,
+            URIRef("https://creativecommons.org/publicdomain/zero/1.0/")) in found
+
+
+def test_qid_pair_list_and_query_service_csv(settings: Settings) -> None:
+    pairs = run_import(settings, "wikidata", FIXTURES / "qid_pairs.tsv")
+    assert (pairs.pairs_read, pairs.agreements) == (3, 2)
+    csv_result = run_import(settings, "wikidata", FIXTURES / "wikidata_query.csv")
+    agreement = URIRef(ID + "agreement/wd-Q1000006--wd-Q1000007")
+    assert (agreement, SCHEMA.startDate, Literal("2005-03-01", datatype=XSD.date)) in \
+        triples(csv_result)
+
+
+@pytest.mark.parametrize(("name", "kind", "where"), [
+    ("bad_date.csv", "wikidata", "bad_date.csv, row 2, column 'start'"),
+    ("malformed.json", "wikidata", "malformed.json, line 2"),
+    ("unknown_columns.csv", "wikipedia", "unknown_columns.csv, row 1"),
+    ("ragged.csv", "wikipedia", "ragged.csv, row 2"),
+    ("not_qids.csv", "wikidata", "not_qids.csv, row 1"),
+])
+def test_bad_input_names_file_and_row(settings: Settings, name: str, kind: str,
+                                      where: str) -> None:
+    with pytest.raises(InputError) as caught:
+        run_import(settings, kind, FIXTURES / name)
+    assert where in str(caught.value)
+
+
+def test_cli_refuses_bad_input_and_changes_nothing(settings: Settings) -> None:
+    before = StoreLocation(settings.store).current()
+    env = {"C2C_STORE": str(settings.store), "C2C_DATA": str(DATA), "PATH": ""}
+    result = subprocess.run([sys.executable, "-m", "loaders.cli", "import", "wikidata",
+                             str(FIXTURES / "bad_date.csv")], capture_output=True, text=True,
+                            cwd=ROOT, env=env, check=False)
+    assert result.returncode == 1
+    assert "impossible date" in result.stderr and "Traceback" not in result.stderr
+    assert StoreLocation(settings.store).current() == before
+
+
+def test_applied_import_is_validated_derived_and_kept_by_the_next_build(
+        settings: Settings) -> None:
+    result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_small.csv")
+    report = save_and_apply(settings, result)
+    assert json.loads(report.read_text())["agreements"] == result.agreements
+    ask = ("ASK { <https://w3id.org/c2c/id/city/cn-harbin> c2c:twinnedWith ?x . "
+           "?x rdfs:label \"Rovaniemi\"@en }")
+    assert StoreLocation(settings.store).open_current().query(ask)
+    build(settings, progress=False)  # a rebuild from data/ keeps the saved import
+    assert StoreLocation(settings.store).open_current().query(ask)
+
+
+@pytest.mark.shared_data
+def test_china_related_rows_of_the_public_lists(tmp_path: Path) -> None:
+    shared = require_shared_data()
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    build(settings, progress=False)
+    rates = {}
+    for kind, name in (("wikipedia", "twin_cities_wikipedia_pairs.csv"),
+                       ("wikidata", "wikidata_p190_cities2022_edges.csv")):
+        result = run_import(settings, kind, shared / name, country="CN")
+        save_and_apply(settings, result)
+        rates[name] = result.rate("CN")
+        print(result.summary())
+    print({name: f"{rate:.1%}" for name, rate in rates.items()})
+    assert all(rate >= 0.95 for rate in rates.values()), rates
+    store = StoreLocation(settings.store).open_current()
+    count = next(iter(store.query(
+        "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a c2c:TwinningAgreement }")))["n"]
+    assert int(count.value) > 1500
