@@ -21,6 +21,7 @@ from endpoint.caching import ResultCache
 from endpoint.dumps import Dumps
 from endpoint.executor import ExecutorPool
 from endpoint.graph_store import blueprint as graph_store_blueprint
+from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.problems import problem
 from endpoint.service import graph_response, home_context, void_graph
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["c2c.dumps"] = Dumps(settings.dumps)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)
+    app.register_blueprint(linked_data_blueprint)
     http.install(app, settings)
 
     @app.before_request

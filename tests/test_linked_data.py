@@ -1,0 +1,184 @@
+"""Dereferenceable URIs and documents (checklist H37-H45, H47) and the dumps (H48-H49)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from endpoint.app import create_app
+from loaders.config import Settings
+from loaders.export import export
+
+HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
+KHABAROVSK = "https://w3id.org/c2c/id/city/ru-khabarovsk"
+TWINNED = URIRef("https://w3id.org/c2c/ont#twinnedWith")
+
+
+def test_h37_id_redirects_to_doc(client) -> None:
+    r = client.get("/id/city/cn-harbin", headers={"Accept": "text/html"})
+    assert r.status_code == 303
+    assert r.headers["Location"].endswith("/doc/city/cn-harbin")
+    assert "Accept" in r.headers["Vary"]
+
+
+def test_h38_turtle_document_with_prefixes(client) -> None:
+    r = client.get("/doc/city/cn-harbin", headers={"Accept": "text/turtle"})
+    assert (r.status_code, r.mimetype) == (200, "text/turtle")
+    assert r.data.startswith(b"@prefix")
+    g = Graph().parse(data=r.data, format="turtle")
+    assert len(list(g.triples((URIRef(HARBIN), None, None)))) > 5
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [("application/ld+json", "json-ld"),
+                                             ("application/n-triples", "nt"),
+                                             ("application/rdf+xml", "xml")])
+def test_h39_other_rdf_formats(client, accept: str, fmt: str) -> None:
+    r = client.get("/doc/city/cn-harbin", headers={"Accept": accept})
+    assert (r.status_code, r.mimetype) == (200, accept)
+    if fmt == "json-ld":
+        assert "@context" in json.loads(r.data)
+    assert len(Graph().parse(data=r.data, format=fmt)) > 5
+    assert json.loads(client.get("/context.jsonld").data)["@context"]["c2c"]
+
+
+def test_h40_document_headers(client) -> None:
+    r = client.get("/doc/city/cn-harbin", headers={"Accept": "text/turtle"})
+    assert r.headers["Content-Location"] == "/doc/city/cn-harbin.ttl"
+    link = r.headers["Link"]
+    for media in ("text/turtle", "application/ld+json", "text/html"):
+        assert f'type="{media}"' in link
+    assert r.headers["ETag"]
+    assert {"Accept", "Accept-Language"} <= {v.strip() for v in r.headers["Vary"].split(",")}
+    again = client.get("/doc/city/cn-harbin", headers={"Accept": "text/turtle",
+                                                       "If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(("suffix", "media"), [("ttl", "text/turtle"),
+                                               ("jsonld", "application/ld+json"),
+                                               ("nt", "application/n-triples"),
+                                               ("rdf", "application/rdf+xml"),
+                                               ("html", "text/html")])
+def test_h41_suffixes_win_over_accept(client, suffix: str, media: str) -> None:
+    r = client.get(f"/doc/city/cn-harbin.{suffix}", headers={"Accept": "image/png"})
+    assert (r.status_code, r.mimetype) == (200, media)
+
+
+def test_h42_unknown_thing_is_404(client) -> None:
+    assert client.get("/id/city/atlantis").status_code == 404
+    assert client.get("/doc/city/atlantis", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_h43_unacceptable_type_is_406(client) -> None:
+    assert client.get("/id/city/cn-harbin", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/doc/city/cn-harbin", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_h44_partners_in_both_directions_with_counts(client) -> None:
+    r = client.get("/doc/city/ru-khabarovsk", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=r.data, format="turtle")
+    assert (URIRef(HARBIN), TWINNED, URIRef(KHABAROVSK)) in g  # the inverse statement
+    page = client.get("/doc/city/ru-khabarovsk.html").data.decode()
+    assert 'href="/id/city/cn-harbin"' in page
+    assert "Twinned with (" in page
+
+
+def test_h45_language_of_labels(client) -> None:
+    r = client.get("/doc/city/cn-harbin.html", headers={"Accept-Language": "zh"})
+    assert r.headers["Content-Language"] == "zh-Hans"
+    assert '<h1 id="title">哈尔滨市</h1>' in r.data.decode()
+    ru = client.get("/doc/city/cn-harbin.html", headers={"Accept-Language": "ru"})
+    assert '<h1 id="title">Харбин</h1>' in ru.data.decode()
+    assert ru.headers["Content-Language"] == "ru"
+
+
+def test_page_lists_sources_and_draws_one_line_per_partner(client) -> None:
+    page = client.get("/doc/city/cn-harbin.html").data.decode()
+    assert page.count('class="partner-line"') == page.count('class="partner"') == 2
+    assert 'class="source" href="/id/source/' in page
+
+
+def test_h47_describe_matches_the_document_minus_inverse_links(client) -> None:
+    described = client.get("/sparql", query_string={"query": f"DESCRIBE <{HARBIN}>"},
+                           headers={"Accept": "text/turtle"})
+    document = client.get("/doc/city/cn-harbin.ttl")
+    d = Graph().parse(data=described.data, format="turtle")
+    doc = Graph().parse(data=document.data, format="turtle")
+    def outgoing(g: Graph) -> Graph:
+        out = Graph()
+        for t in g.triples((URIRef(HARBIN), None, None)):
+            out.add(t)
+        return out
+
+    assert len(outgoing(d)) > 5
+    assert isomorphic(outgoing(d), outgoing(doc))
+
+
+# --- dumps -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dumps(built: Settings, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dumps")
+    export(built, out)
+    return out
+
+
+def test_two_exports_of_one_build_are_byte_identical(built: Settings, dumps: Path,
+                                                     tmp_path: Path) -> None:
+    export(built, tmp_path)
+    first = {p.name: p.read_bytes() for p in dumps.iterdir()}
+    second = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert first.keys() == second.keys()
+    assert all(first[name] == second[name] for name in first)
+
+
+def test_a_dump_loads_into_an_isomorphic_dataset(store, dumps: Path) -> None:
+    reloaded = ox.Store()
+    reloaded.load(gzip.decompress((dumps / "all.nq.gz").read_bytes()),
+                  format=ox.RdfFormat.N_QUADS)
+    original = ox.Dataset(store.raw.quads_for_pattern(None, None, None, None))
+    copy = ox.Dataset(reloaded.quads_for_pattern(None, None, None, None))
+    original.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    copy.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    assert set(map(str, original)) == set(map(str, copy))
+
+
+def test_checksums_licences_and_flat_csv(dumps: Path) -> None:
+    for path in dumps.glob("*.gz"):
+        digest, name = (dumps / f"{path.name}.sha256").read_text().split()
+        assert name == path.name and digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    void = (dumps / "void.ttl").read_text()
+    assert "licence-cc-by-sa-4.0.nq.gz" in void and "dcterms:license" in void
+    rows = (dumps / "twinning-pairs.csv").read_text().splitlines()
+    assert rows[0].startswith("agreement,party_a,party_a_label")
+    assert any("cn-harbin--ru-khabarovsk" in row for row in rows)
+
+
+def test_h48_dumps_with_ranges_and_validators(built: Settings, dumps: Path) -> None:
+    app = create_app(built.with_overrides(dumps=dumps, threads=1)).test_client()
+    head = app.head("/dumps/latest/all.nq.gz")
+    assert head.status_code == 200
+    assert head.headers["Content-Type"] == "application/gzip"
+    assert head.headers["Accept-Ranges"] == "bytes"
+    assert head.headers["ETag"] and head.headers["Last-Modified"]
+    part = app.get("/dumps/latest/all.nq.gz", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert part.headers["Content-Range"].startswith("bytes 0-99/")
+    assert len(part.data) == 100
+    assert app.get("/dumps/latest/all.nq.gz.sha256").status_code == 200
+    assert app.get("/dumps/latest/..%2Fsecret").status_code == 404
+
+
+def test_h49_graph_store_turtle_is_stable(client) -> None:
+    graph = "https://w3id.org/c2c/graph/derived"
+    first = client.get("/rdf-graph-store", query_string={"graph": graph})
+    second = client.get("/rdf-graph-store", query_string={"graph": graph},
+                        headers={"Cache-Control": "no-cache"})
+    assert first.data == second.data and first.data.startswith(b"@prefix")
