@@ -42,9 +42,15 @@ def _canonical(kind: str, key: str) -> str:
 
 
 def _local(iri: str) -> str | None:
-    """The server path of a canonical thing IRI, or None for other IRIs."""
+    """The server path of a canonical thing or concept IRI, or None for other IRIs."""
     base = current_app.extensions["c2c.settings"].base_iri
-    return "/" + iri[len(base):] if iri.startswith(base + "id/") else None
+    if iri.startswith(base + "id/"):
+        return "/" + iri[len(base):]
+    if iri.startswith("https://w3id.org/c2c/vocab/"):
+        return iri.removeprefix("https://w3id.org/c2c")
+    if iri.startswith("https://w3id.org/c2c/ont#"):
+        return "/ont#" + iri.split("#", 1)[1]
+    return None
 
 
 def _store():
@@ -116,14 +122,29 @@ def _triples(iri: str, statements: list[Statement]) -> list[ox.Triple]:
     return sorted(out, key=str)
 
 
-def _links(kind: str, key: str) -> str:
-    return ", ".join(f'</doc/{kind}/{key}.{name}>; rel="alternate"; type="{fmt.media_type}"'
+def _links(path: str) -> str:
+    return ", ".join(f'<{path}.{name}>; rel="alternate"; type="{fmt.media_type}"'
                      for name, fmt in SUFFIXES.items())
 
 
 @blueprint.get("/doc/<kind>/<path:name>")
 def document(kind: str, name: str) -> Response:
     key, _, suffix = name.partition(".")
+    return _serve_document(_canonical(kind, key), f"/doc/{kind}/{key}", suffix)
+
+
+@blueprint.get("/vocab/<scheme>")
+@blueprint.get("/vocab/<scheme>/<path:name>")
+def vocabulary(scheme: str, name: str | None = None) -> Response:
+    """SKOS schemes and concepts at their own IRIs (``https://w3id.org/c2c/vocab/…``)."""
+    concept, _, suffix = (name or "").partition(".")
+    if not name:
+        scheme, _, suffix = scheme.partition(".")
+    path = f"/vocab/{scheme}" + (f"/{concept}" if concept else "")
+    return _serve_document(f"https://w3id.org/c2c{path}", path, suffix)
+
+
+def _serve_document(iri: str, path: str, suffix: str) -> Response:
     if suffix:
         fmt = SUFFIXES.get(suffix)
         if fmt is None:
@@ -133,7 +154,6 @@ def document(kind: str, name: str) -> Response:
                         {"application/json": "application/ld+json"})
         if fmt is None:
             return _not_acceptable()
-    iri = _canonical(kind, key)
     statements = _statements(iri)
     if not statements:
         return problem(404, "not-found", "No such thing", f"Nothing is known about <{iri}>.")
@@ -145,14 +165,14 @@ def document(kind: str, name: str) -> Response:
     etag = etag_for(info.version, "doc", iri, fmt.name, language, page_number)
     headers = {"ETag": etag, "Last-Modified": http_date(info.finished),
                "Cache-Control": f"public, max-age={settings.cache_max_age}",
-               "Vary": "Accept, Accept-Language", "Link": _links(kind, key),
-               "Content-Location": f"/doc/{kind}/{key}.{'html' if fmt is HTML else fmt.name}"}
+               "Vary": "Accept, Accept-Language", "Link": _links(path),
+               "Content-Location": f"{path}.{'html' if fmt is HTML else fmt.name}"}
     if language:
         headers["Content-Language"] = "zh-Hans" if language == "zh-hans" else language
     if not_modified(request, etag):
         return Response(status=304, headers=headers)
     if fmt is HTML:
-        body = _html(iri, kind, key, statements, language or "en", page_number)
+        body = _html(iri, path, statements, language or "en", page_number)
     else:
         body = write_triples(_triples(iri, statements), fmt)
     return Response(body, content_type=fmt.content_type, headers=headers)
@@ -250,10 +270,9 @@ def _escape(text: str) -> str:
             .replace('"', "&quot;"))
 
 
-def _html(iri: str, kind: str, key: str, statements: list[Statement], language: str,
-          page: int) -> str:
+def _html(iri: str, path: str, statements: list[Statement], language: str, page: int) -> str:
     labels, point = _labels(iri)
-    title = _pick(labels, language, key)
+    title = _pick(labels, language, path.rsplit("/", 1)[-1])
     label_cache: dict[str, str] = {}
 
     def label_of(value: str) -> str:
@@ -294,8 +313,62 @@ def _html(iri: str, kind: str, key: str, statements: list[Statement], language: 
     page = min(page, pages)
     shown_partners = partners[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render_template(
-        "thing.html", iri=iri, kind=kind, key=key, title=title, language=language,
+        "thing.html", iri=iri, path=path, title=title, language=language,
         labels=sorted(labels.items()), rows=rows, partners=shown_partners,
         partner_count=len(partners), page=page, pages=pages,
         svg=_svg_map(point, partners), alternates=[(n, f.media_type) for n, f in
                                                    SUFFIXES.items()])
+
+
+# ------------------------------------------------------------------------------------------
+# The ontology at /ont: Turtle for machines, a page with one anchor per term for people
+# ------------------------------------------------------------------------------------------
+
+ONT_NS = "https://w3id.org/c2c/ont#"
+
+
+def _ontology_terms(language: str) -> list[dict]:
+    from rdflib import Graph
+    from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+    g = Graph()
+    for path in assets.ontology_files():
+        if path.name == "c2c.ttl":
+            g.parse(data=path.read_text(encoding="utf-8"), format="turtle")
+    kinds = {OWL.Class: "class", OWL.ObjectProperty: "object property",
+             OWL.DatatypeProperty: "datatype property", OWL.AnnotationProperty: "annotation "
+             "property"}
+    terms = []
+    for kind, name in kinds.items():
+        for term in sorted(set(g.subjects(RDF.type, kind))):
+            if not str(term).startswith(ONT_NS):
+                continue
+            labels = {(lit.language or "").lower(): str(lit) for lit in g.objects(term, RDFS.label)}
+            terms.append({"id": str(term)[len(ONT_NS):], "iri": str(term), "kind": name,
+                          "label": _pick(labels, language, str(term)[len(ONT_NS):]),
+                          "labels": sorted(labels.items()),
+                          "definition": str(g.value(term, SKOS.definition) or "")})
+    return terms
+
+
+@blueprint.get("/ont")
+@blueprint.get("/ont.<suffix>")
+def ontology(suffix: str = "") -> Response:
+    offers = [HTML, *(f for f in GRAPH_FORMATS if f.name == "ttl")]
+    fmt = {"html": HTML, "ttl": offers[1]}.get(suffix) if suffix else negotiate(
+        request.headers.get("Accept"), offers)
+    if fmt is None:
+        return problem(406 if not suffix else 404, "not-acceptable", "Not acceptable",
+                       "The ontology is offered as text/html and text/turtle.")
+    headers = {"Vary": "Accept, Accept-Language", "Link": '</ont.ttl>; rel="alternate"; '
+               'type="text/turtle", </ont.html>; rel="alternate"; type="text/html"',
+               "Cache-Control": "public, max-age=3600"}
+    if fmt is HTML:
+        language = _language()
+        body = render_template("ontology.html", terms=_ontology_terms(language),
+                               language=language)
+        headers["Content-Language"] = "zh-Hans" if language == "zh-hans" else language
+        return Response(body, content_type=HTML.content_type, headers=headers)
+    text = next(p for p in assets.ontology_files() if p.name == "c2c.ttl").read_text(
+        encoding="utf-8")
+    return Response(text, content_type=fmt.content_type, headers=headers)

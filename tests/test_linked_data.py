@@ -182,3 +182,22 @@ def test_h49_graph_store_turtle_is_stable(client) -> None:
     second = client.get("/rdf-graph-store", query_string={"graph": graph},
                         headers={"Cache-Control": "no-cache"})
     assert first.data == second.data and first.data.startswith(b"@prefix")
+
+
+def test_h46_ontology_terms_resolve(client) -> None:
+    turtle = client.get("/ont", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle"
+    assert b"c2c:TwinningAgreement a owl:Class" in turtle.data
+    html = client.get("/ont", headers={"Accept": "text/html"}).data.decode()
+    assert 'id="TwinningAgreement"' in html and 'id="twinnedWith"' in html
+
+
+def test_skos_concepts_are_served_at_their_iris(client) -> None:
+    r = client.get("/vocab/agreement-types/sister-city", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    g = Graph().parse(data=r.data, format="turtle")
+    concept = URIRef("https://w3id.org/c2c/vocab/agreement-types/sister-city")
+    assert len(list(g.triples((concept, None, None)))) > 3
+    page = client.get("/vocab/agreement-types/sister-city.html",
+                      headers={"Accept-Language": "ru"}).data.decode()
+    assert "город-побратим" in page
