@@ -24,6 +24,7 @@ from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.problems import problem
+from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, home_context, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
 from endpoint.store import ServedStore
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(linked_data_blueprint)
+    app.register_blueprint(search_blueprint)
     http.install(app, settings)
 
     @app.before_request

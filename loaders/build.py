@@ -59,10 +59,15 @@ def _load_graph(store: ox.Store, graph: Graph) -> None:
 
 
 def derive(store: OxigraphStore, minter: Minter) -> None:
-    """Materialise the derived graph anew from the store's agreements, memberships, periods."""
+    """Materialise the derived graph anew from the store's agreements, memberships, periods,
+    and the search keys of every place (``graph/search``, :mod:`loaders.search`)."""
+    from loaders.search import search_quads
+
     store.raw.remove_graph(ox.NamedNode(str(minter.graph("derived"))))
     for _name, text in assets.queries_in("derive"):
         store.update(text, base_iri=minter.base)
+    store.raw.remove_graph(ox.NamedNode(str(minter.graph("search"))))
+    store.extend(search_quads(store, minter))
 
 
 def describe(store: OxigraphStore, minter: Minter) -> None:

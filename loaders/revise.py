@@ -30,7 +30,7 @@ from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_data
 
 T = TypeVar("T")
-_NOT_DATA = ("ontology", "vocab", "derived", "void")
+_NOT_DATA = ("ontology", "vocab", "derived", "void", "search")
 
 
 @contextmanager

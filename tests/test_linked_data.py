@@ -201,3 +201,26 @@ def test_skos_concepts_are_served_at_their_iris(client) -> None:
     page = client.get("/vocab/agreement-types/sister-city.html",
                       headers={"Accept-Language": "ru"}).data.decode()
     assert "город-побратим" in page
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("北京", "region/cn-bj"), ("Beijing", "region/cn-bj"), ("Peking", "region/cn-bj"),
+    ("Санкт-Петербург", "city/ru-saint-petersburg"),
+    ("Sankt-Peterburg", "city/ru-saint-petersburg"),
+    ("Saint Petersburg", "city/ru-saint-petersburg"), ("Pietari", "city/ru-saint-petersburg"),
+    ("harbin", "city/cn-harbin"), ("哈尔滨", "city/cn-harbin"), ("Lao Cai", "city/vn-lao-cai"),
+])
+def test_search_across_languages_scripts_and_transliterations(client, text: str,
+                                                              expected: str) -> None:
+    r = client.get("/search", query_string={"q": text}, headers={"Accept": "application/json"})
+    results = r.get_json()["results"]
+    assert results and results[0]["iri"] == f"https://w3id.org/c2c/id/{expected}", results[:3]
+    page = client.get("/search", query_string={"q": text}, headers={"Accept": "text/html"})
+    assert f'href="/id/{expected}"' in page.data.decode()
+
+
+def test_the_same_search_from_sparql(client) -> None:
+    q = ('SELECT ?place WHERE { ?place c2c:searchKey ?key FILTER (CONTAINS(?key, "pietari")) }')
+    r = client.get("/sparql", query_string={"query": q})
+    places = {b["place"]["value"] for b in r.get_json(force=True)["results"]["bindings"]}
+    assert places == {"https://w3id.org/c2c/id/city/ru-saint-petersburg"}

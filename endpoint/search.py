@@ -1,0 +1,53 @@
+"""``/search?q=``: places by any of their names, across languages, scripts and
+transliterations (北京 / Beijing / Peking; Санкт-Петербург / Sankt-Peterburg / Pietari), ranked,
+as HTML or JSON. It runs ``loaders/queries/search/search.rq`` over the ``c2c:searchKey``
+values the build derives (:mod:`loaders.search`), so SPARQL clients can search the same way."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+
+from endpoint.negotiation import negotiate
+from endpoint.problems import problem
+from loaders import assets
+from loaders.results import Format
+from loaders.search import fold, transliterate
+
+blueprint = Blueprint("search", __name__)
+OFFERS = [Format("text/html", ("html",), "text/html; charset=utf-8"),
+          Format("application/json", ("json",), "application/json")]
+
+
+def find(text: str) -> list[dict]:
+    """Places matching *text*, best first: ``[{iri, label, rank, href}]``."""
+    query = fold(transliterate(text))
+    if not query:
+        return []
+    store = current_app.extensions["c2c.store"].get()
+    base = current_app.extensions["c2c.settings"].base_iri
+    rows = store.query(assets.query("search/search.rq"), substitutions={"q": ox.Literal(query)})
+    return [{"iri": r["thing"].value,
+             "label": r["label"].value if r["label"] is not None else r["thing"].value,
+             "rank": int(r["best"].value),
+             "href": "/" + r["thing"].value.removeprefix(base)} for r in rows]
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    text = request.args.get("q", "")
+    requested = request.args.get("format")
+    fmt = next((f for f in OFFERS if requested in f.names), None) if requested else \
+        negotiate(request.headers.get("Accept"), OFFERS)
+    if fmt is None:
+        return problem(406, "not-acceptable", "Not acceptable",
+                       "Offered: text/html, application/json.")
+    results = find(text)
+    headers = {"Vary": "Accept", "Cache-Control": "public, max-age=60"}
+    if fmt.name == "json":
+        body = json.dumps({"query": text, "results": results}, ensure_ascii=False)
+        return Response(body, content_type=fmt.content_type, headers=headers)
+    return Response(render_template("search.html", q=text, results=results),
+                    content_type=fmt.content_type, headers=headers)

