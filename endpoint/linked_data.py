@@ -309,6 +309,7 @@ def _html(iri: str, path: str, statements: list[Statement], language: str, page:
         partners.append({"iri": partner, "href": _local(partner) or partner,
                          "label": _pick(found, language, _short(partner)), "point": where,
                          "directions": directions})
+    timeline = _timeline(iri, language, label_of) if path.startswith("/doc/country/") else None
     pages = max(1, math.ceil(len(partners) / PAGE_SIZE))
     page = min(page, pages)
     shown_partners = partners[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
@@ -316,8 +317,31 @@ def _html(iri: str, path: str, statements: list[Statement], language: str, page:
         "thing.html", iri=iri, path=path, title=title, language=language,
         labels=sorted(labels.items()), rows=rows, partners=shown_partners,
         partner_count=len(partners), page=page, pages=pages,
-        svg=_svg_map(point, partners), alternates=[(n, f.media_type) for n, f in
-                                                   SUFFIXES.items()])
+        svg=_svg_map(point, partners), timeline=timeline,
+        partner_country=request.args.get("with"),
+        alternates=[(n, f.media_type) for n, f in SUFFIXES.items()])
+
+
+def _timeline(iri: str, language: str, label_of) -> list[dict]:
+    """A country's dated agreements grouped by policy period (``?with=ru`` keeps one partner
+    country): ``[{period, agreements: [{year, other, country}]}]`` in time order."""
+    base = current_app.extensions["c2c.settings"].base_iri
+    partner = request.args.get("with")
+    groups: dict[str, dict] = {}
+    for row in _store().query(assets.query("document/timeline.rq"),
+                              substitutions={"this": ox.NamedNode(iri)}):
+        country = row["other_country"].value if row["other_country"] is not None else None
+        if partner and country != f"{base}id/country/{partner}":
+            continue
+        period = row["period_label"].value if row["period_label"] is not None else \
+            "outside the policy periods"
+        group = groups.setdefault(period, {"period": period, "agreements": [],
+                                           "first": int(row["year"].value)})
+        group["agreements"].append({
+            "year": int(row["year"].value), "agreement": _local(row["agreement"].value),
+            "other": label_of(row["other"].value), "other_href": _local(row["other"].value),
+            "country": label_of(country) if country else ""})
+    return sorted(groups.values(), key=lambda g: g["first"])
 
 
 # ------------------------------------------------------------------------------------------

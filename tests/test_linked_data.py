@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -224,3 +225,16 @@ def test_the_same_search_from_sparql(client) -> None:
     r = client.get("/sparql", query_string={"query": q})
     places = {b["place"]["value"] for b in r.get_json(force=True)["results"]["bindings"]}
     assert places == {"https://w3id.org/c2c/id/city/ru-saint-petersburg"}
+
+
+def test_country_page_has_a_timeline_across_policy_periods(client) -> None:
+    page = client.get("/doc/country/cn.html", query_string={"with": "ru"}).data.decode()
+    periods = re.findall(r'<h3 class="period">([^<]*) \((\d+)\)</h3>', page)
+    names = [name for name, _ in periods]
+    assert any(name.startswith("1990s") for name in names)
+    assert any(name.startswith("2010s") for name in names)
+    assert names.index(next(n for n in names if n.startswith("1990s"))) < \
+        names.index(next(n for n in names if n.startswith("2010s")))
+    assert "1993: " in page and "Khabarovsk" in page
+    everything = client.get("/doc/country/cn.html").data.decode()
+    assert everything.count("timeline-agreement") >= page.count("timeline-agreement") > 5
