@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench.synthetic import RU, ZH
 from loaders.build import build
 from loaders.config import Settings
 from loaders.store import StoreLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTRIES = ["cn", "ru", "fi", "gb", "vn", "kz", "ee", "se"]
-ZH = "北南东西中安长大丰广海金昆兰明宁平青山太武夏阳州"
-RU = "абвгдежзиклмнопрстуфхцчшэюя"
 TRIPLES_PER_CITY, TRIPLES_PER_AGREEMENT = 13, 11
 
 
@@ -80,18 +79,9 @@ def write_tables(folder: Path, target_triples: int, seed: int = 7) -> None:
 
 
 def _pyshacl(nquads: Path, out: mp.Queue) -> None:
-    from rdflib import Dataset, Graph
+    from loaders.validate import graphs_in_nquads, validate_data
 
-    from loaders.validate import validate_data
-
-    dataset = Dataset()
-    dataset.parse(nquads, format="nquads")
-    graphs = []
-    for g in dataset.graphs():
-        copy = Graph(identifier=g.identifier)
-        for t in g:
-            copy.add(t)
-        graphs.append(copy)
+    graphs = graphs_in_nquads(nquads)
     started = time.monotonic()
     violations = validate_data(graphs, engine="pyshacl")
     out.put((time.monotonic() - started, len(violations)))

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
@@ -84,7 +85,7 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     store = stores.get(path)
     if store is None:
         stores.clear()
-        store = stores[path] = OxigraphStore.open(_as_path(path), read_only=True)
+        store = stores[path] = OxigraphStore.open(Path(path), read_only=True)
     solution_fmt = find_format(job["solution_format"], SOLUTION_FORMATS) \
         if job.get("solution_format") else None
     graph_fmt = find_format(job["graph_format"], GRAPH_FORMATS) \
@@ -135,12 +136,6 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
         return out
     except OSError as exc:
         return {"kind": "error", "error": "evaluation", "message": str(exc)}
-
-
-def _as_path(path: str):
-    from pathlib import Path
-
-    return Path(path)
 
 
 def _serve(fd: int) -> None:

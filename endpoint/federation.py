@@ -24,6 +24,11 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE | re.DOTALL)
 
 
+def keywords(text: str) -> list[str]:
+    """The bare words of a query or update, upper-cased (strings, IRIs, comments skipped)."""
+    return [m.group(0).upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
+
+
 def service_targets(query: str) -> list[str | None]:
     """The target of every ``SERVICE`` clause: an IRI, or None for a variable or an unknown
     prefix (which cannot be checked and is refused)."""

@@ -15,7 +15,7 @@ from endpoint.auth import write_refusal
 from endpoint.caching import etag_for, http_date, not_modified
 from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
 from endpoint.negotiation import negotiate
-from endpoint.problems import problem
+from endpoint.problems import method_not_allowed, not_acceptable, problem
 from loaders.config import Settings
 from loaders.errors import ValidationFailed
 from loaders.results import GRAPH_FORMATS
@@ -54,9 +54,7 @@ def _read(settings: Settings, graph: str | None) -> Response:
     fmt = negotiate(request.headers.get("Accept"), OFFERED,
                     {"application/json": "application/ld+json"})
     if fmt is None:
-        return problem(406, "not-acceptable", "Not acceptable",
-                       "Offered: " + ", ".join(f.media_type for f in OFFERED),
-                       offered=[f.media_type for f in OFFERED])
+        return not_acceptable([f.media_type for f in OFFERED])
     build, info = current_app.extensions["c2c.store"].current()
     etag = etag_for(info.version, "graph-store", graph, fmt.name)
     headers = {"ETag": etag, "Last-Modified": http_date(info.finished),
@@ -136,7 +134,4 @@ def graph_store() -> Response:
 
 @blueprint.route("/rdf-graph-store", methods=["PATCH"])
 def graph_store_not_allowed() -> Response:
-    response = problem(405, "method-not-allowed", "Method not allowed",
-                       f"/rdf-graph-store accepts {ALLOW}.")
-    response.headers["Allow"] = ALLOW
-    return response
+    return method_not_allowed("/rdf-graph-store", ALLOW)

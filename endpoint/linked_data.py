@@ -12,6 +12,7 @@ SVG by the server (one line per partner): no JavaScript needed.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -20,9 +21,9 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from endpoint.caching import etag_for, http_date, not_modified
 from endpoint.negotiation import negotiate
-from endpoint.problems import problem
+from endpoint.problems import not_acceptable, problem
 from loaders import assets
-from loaders.namespaces import PREFIXES
+from loaders.namespaces import C2C, PREFIXES, VOCAB
 from loaders.results import GRAPH_FORMATS, Format, write_triples
 
 blueprint = Blueprint("linked_data", __name__)
@@ -46,10 +47,10 @@ def _local(iri: str) -> str | None:
     base = current_app.extensions["c2c.settings"].base_iri
     if iri.startswith(base + "id/"):
         return "/" + iri[len(base):]
-    if iri.startswith("https://w3id.org/c2c/vocab/"):
-        return iri.removeprefix("https://w3id.org/c2c")
-    if iri.startswith("https://w3id.org/c2c/ont#"):
-        return "/ont#" + iri.split("#", 1)[1]
+    if iri.startswith(str(VOCAB)):
+        return "/vocab/" + iri.removeprefix(str(VOCAB))
+    if iri.startswith(str(C2C)):
+        return "/ont#" + iri.removeprefix(str(C2C))
     return None
 
 
@@ -86,9 +87,7 @@ def identify(kind: str, key: str) -> Response:
 
 
 def _not_acceptable() -> Response:
-    return problem(406, "not-acceptable", "Not acceptable",
-                   "Offered: " + ", ".join(f.media_type for f in DOC_FORMATS),
-                   offered=[f.media_type for f in DOC_FORMATS])
+    return not_acceptable([f.media_type for f in DOC_FORMATS])
 
 
 @dataclass
@@ -140,8 +139,8 @@ def vocabulary(scheme: str, name: str | None = None) -> Response:
     concept, _, suffix = (name or "").partition(".")
     if not name:
         scheme, _, suffix = scheme.partition(".")
-    path = f"/vocab/{scheme}" + (f"/{concept}" if concept else "")
-    return _serve_document(f"https://w3id.org/c2c{path}", path, suffix)
+    local = scheme + (f"/{concept}" if concept else "")
+    return _serve_document(f"{VOCAB}{local}", f"/vocab/{local}", suffix)
 
 
 def _serve_document(iri: str, path: str, suffix: str) -> Response:
@@ -180,7 +179,7 @@ def _serve_document(iri: str, path: str, suffix: str) -> Response:
 
 @blueprint.get("/context.jsonld")
 def context() -> Response:
-    return Response(__import__("json").dumps({"@context": PREFIXES}, indent=1),
+    return Response(json.dumps({"@context": PREFIXES}, indent=1),
                     content_type="application/ld+json",
                     headers={"Cache-Control": "public, max-age=86400"})
 
@@ -348,7 +347,7 @@ def _timeline(iri: str, language: str, label_of) -> list[dict]:
 # The ontology at /ont: Turtle for machines, a page with one anchor per term for people
 # ------------------------------------------------------------------------------------------
 
-ONT_NS = "https://w3id.org/c2c/ont#"
+ONT_NS = str(C2C)
 
 
 def _ontology_terms(language: str) -> list[dict]:
@@ -381,9 +380,10 @@ def ontology(suffix: str = "") -> Response:
     offers = [HTML, *(f for f in GRAPH_FORMATS if f.name == "ttl")]
     fmt = {"html": HTML, "ttl": offers[1]}.get(suffix) if suffix else negotiate(
         request.headers.get("Accept"), offers)
+    if fmt is None and suffix:
+        return problem(404, "not-found", "No such format", f"Unknown suffix .{suffix}.")
     if fmt is None:
-        return problem(406 if not suffix else 404, "not-acceptable", "Not acceptable",
-                       "The ontology is offered as text/html and text/turtle.")
+        return not_acceptable([f.media_type for f in offers])
     headers = {"Vary": "Accept, Accept-Language", "Link": '</ont.ttl>; rel="alternate"; '
                'type="text/turtle", </ont.html>; rel="alternate"; type="text/html"',
                "Cache-Control": "public, max-age=3600"}

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from endpoint.negotiation import negotiate
-from endpoint.problems import problem
+from endpoint.problems import not_acceptable
 from loaders import assets
 from loaders.results import Format
 from loaders.search import fold, transliterate
@@ -42,8 +42,7 @@ def search() -> Response:
     fmt = next((f for f in OFFERS if requested in f.names), None) if requested else \
         negotiate(request.headers.get("Accept"), OFFERS)
     if fmt is None:
-        return problem(406, "not-acceptable", "Not acceptable",
-                       "Offered: text/html, application/json.")
+        return not_acceptable([f.media_type for f in OFFERS])
     results = find(text)
     headers = {"Vary": "Accept", "Cache-Control": "public, max-age=60"}
     if fmt.name == "json":

@@ -119,14 +119,13 @@ def _iso(timestamp: float) -> str:
 
 def graph_response(g: Graph, *, vary: str = "Accept") -> Response:
     """*g* as Turtle (default), N-Triples, JSON-LD or RDF/XML by ``Accept``; 406 otherwise."""
-    from endpoint.problems import problem
+    from endpoint.problems import not_acceptable
 
     offers = [*GRAPH_FORMATS[:4]]
     fmt = negotiate(request.headers.get("Accept"), offers,
                     {"application/json": "application/ld+json"})
     if fmt is None:
-        return problem(406, "not-acceptable", "Not acceptable",
-                       "Offered: " + ", ".join(f.media_type for f in offers))
+        return not_acceptable([f.media_type for f in offers])
     rdflib_format = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}[fmt.name]
     body = g.serialize(format=rdflib_format)
     return Response(body, content_type=fmt.content_type, headers={"Vary": vary})

@@ -19,9 +19,9 @@ from flask import Blueprint, Response, current_app, g, request
 from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
 from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
-from endpoint.federation import refused_targets
+from endpoint.federation import keywords, refused_targets
 from endpoint.negotiation import negotiate
-from endpoint.problems import problem
+from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.service import service_description
 from loaders.config import Settings
 from loaders.errors import ValidationFailed
@@ -49,6 +49,17 @@ def _bad(detail: str) -> Response:
     return problem(400, "bad-request", "Malformed SPARQL request", detail)
 
 
+_DATASET_PARAMETERS = {"query": ("default-graph-uri", "named-graph-uri"),
+                       "update": ("using-graph-uri", "using-named-graph-uri")}
+
+
+def _with_dataset(kind: str, text: str, params) -> Operation:
+    """The operation with its protocol dataset parameters read from *params*."""
+    default, named = _DATASET_PARAMETERS[kind]
+    return Operation(kind, text, params.getlist(default) or None,
+                     params.getlist(named) or None)
+
+
 def _operation() -> Operation | Response:
     """The operation of the request, or a problem response (missing, repeated, wrong body)."""
     in_url = {name: request.args.getlist(name) for name in ("query", "update")}
@@ -60,9 +71,7 @@ def _operation() -> Operation | Response:
             return response
         if len(in_url["query"]) != 1:
             return _bad("Give exactly one 'query' parameter.")
-        return Operation("query", in_url["query"][0],
-                         request.args.getlist("default-graph-uri") or None,
-                         request.args.getlist("named-graph-uri") or None)
+        return _with_dataset("query", in_url["query"][0], request.args)
     content_type = (request.mimetype or "").lower()
     charset = (request.mimetype_params.get("charset") or "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
@@ -77,10 +86,7 @@ def _operation() -> Operation | Response:
         except UnicodeDecodeError:
             return problem(400, "bad-request", "Body is not UTF-8",
                            "The request body must be encoded in UTF-8.")
-        graphs = ("using-graph-uri", "using-named-graph-uri") if kind == "update" else (
-            "default-graph-uri", "named-graph-uri")
-        return Operation(kind, text, request.args.getlist(graphs[0]) or None,
-                         request.args.getlist(graphs[1]) or None)
+        return _with_dataset(kind, text, request.args)
     if content_type == "application/x-www-form-urlencoded":
         form = {name: request.form.getlist(name) for name in ("query", "update")}
         queries = form["query"] + in_url["query"]
@@ -91,11 +97,8 @@ def _operation() -> Operation | Response:
             return _bad("The operation is both in the URL and in the body.")
         if len(queries) + len(updates) != 1:
             return _bad("Give exactly one 'query' or one 'update' parameter.")
-        kind = "query" if queries else "update"
-        graphs = ("using-graph-uri", "using-named-graph-uri") if kind == "update" else (
-            "default-graph-uri", "named-graph-uri")
-        return Operation(kind, (queries or updates)[0], request.form.getlist(graphs[0]) or None,
-                         request.form.getlist(graphs[1]) or None)
+        return _with_dataset("query" if queries else "update", (queries or updates)[0],
+                             request.form)
     return problem(415, "unsupported-media-type", "Unsupported Content-Type",
                    "POST a query as application/sparql-query or application/x-www-form-"
                    "urlencoded, an update as application/sparql-update.")
@@ -128,10 +131,7 @@ def _offset() -> int | Response:
 
 def _not_acceptable(kind: str) -> Response:
     offers = GRAPH_FORMATS if kind == "graph" else SOLUTION_FORMATS
-    return problem(406, "not-acceptable", "Not acceptable",
-                   "None of the offered types is acceptable: "
-                   + ", ".join(f.media_type for f in offers),
-                   offered=[f.media_type for f in offers])
+    return not_acceptable([f.media_type for f in offers])
 
 
 def _next_link(offset: int, limit: int) -> str:
@@ -262,10 +262,7 @@ def _update(op: Operation, settings: Settings) -> Response:
 
 
 def _has_using_or_with(text: str) -> bool:
-    from endpoint.federation import _TOKEN
-
-    return any(m.lastgroup == "word" and m.group(0).upper() in ("USING", "WITH")
-               for m in _TOKEN.finditer(text))
+    return bool({"USING", "WITH"} & set(keywords(text)))
 
 
 @blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
@@ -284,7 +281,4 @@ def sparql() -> Response:
 
 @blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"])
 def sparql_not_allowed() -> Response:
-    response = problem(405, "method-not-allowed", "Method not allowed",
-                       f"/sparql accepts {ALLOW}.")
-    response.headers["Allow"] = ALLOW
-    return response
+    return method_not_allowed("/sparql", ALLOW)

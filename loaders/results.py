@@ -68,10 +68,6 @@ def find_format(name: str, formats: list[Format]) -> Format | None:
     return None
 
 
-def is_graph_result(results: object) -> bool:
-    return isinstance(results, ox.QueryTriples)
-
-
 def serialize(results: object, fmt: Format) -> bytes:
     """Write SELECT/ASK results or CONSTRUCT/DESCRIBE triples in *fmt*, uncapped."""
     if isinstance(results, ox.QueryTriples):
@@ -120,16 +116,16 @@ def write_solutions(variables: list[str], rows: Iterable[ox.QuerySolution], fmt:
                     ) -> bytes:
     """SELECT results in *fmt*. JSON is written here; the other formats are pyoxigraph's own
     serializers, fed by re-reading that JSON, so their syntax is the reference one."""
-    data = solutions_json(variables, rows)
-    if fmt.name == "json":
-        return data
-    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=_SOLUTIONS_OX[fmt.name]) or b""
+    return _from_json(solutions_json(variables, rows), fmt)
 
 
 def write_boolean(value: bool, fmt: Format) -> bytes:
     """ASK results in *fmt*."""
-    data = json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
+    return _from_json(json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8"), fmt)
+
+
+def _from_json(data: bytes, fmt: Format) -> bytes:
+    """SPARQL JSON results re-written in *fmt* by pyoxigraph's own serializer."""
     if fmt.name == "json":
         return data
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)

@@ -26,7 +26,8 @@ _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
 
 
 def fold(text: str) -> str:
-    """Lower case, accents removed, punctuation to single spaces; other scripts kept.
+    """Lower case, accents removed, punctuation to single spaces; other scripts kept (unlike
+    :func:`loaders.public_lists.fold`, which keeps ASCII only, for English list names).
 
     >>> fold("Lào Cai"), fold("Sankt-Peterburg"), fold("北京市")
     ('lao cai', 'sankt peterburg', '北京市')

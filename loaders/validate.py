@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyshacl import validate as pyshacl_validate
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
 from loaders import assets, shacl_sparql
@@ -84,6 +85,21 @@ def _shape_name(shape: object, results: Graph, shapes: Graph) -> str:
         if isinstance(owner, URIRef):
             return _short(owner, results)
     return "(anonymous shape)"
+
+
+def graphs_in_nquads(path: Path) -> list[Graph]:
+    """The non-empty named graphs of an N-Quads file, as the rdflib graphs
+    :func:`validate_data` takes."""
+    dataset = Dataset()
+    dataset.parse(path, format="nquads")
+    graphs: list[Graph] = []
+    for g in dataset.graphs():
+        if len(g) and str(g.identifier) != "urn:x-rdflib:default":
+            copy = Graph(identifier=g.identifier)
+            for triple in g:
+                copy.add(triple)
+            graphs.append(copy)
+    return graphs
 
 
 def validate_data(graphs: Iterable[Graph], origins: Mapping[URIRef, Location] | None = None,

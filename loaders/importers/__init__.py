@@ -246,18 +246,11 @@ def save_and_apply(settings: Settings, result: ImportResult) -> Path:
 
 def saved_imports(settings: Settings) -> list[Graph]:
     """The graphs of every import saved under ``imports/`` (``c2c build`` loads them too)."""
-    graphs: list[Graph] = []
+    from loaders.validate import graphs_in_nquads
+
     folder = imports_folder(settings)
-    for path in sorted(folder.glob("*.nq")) if folder.is_dir() else []:
-        dataset = Dataset()
-        dataset.parse(path, format="nquads")
-        for g in dataset.graphs():
-            if len(g) and str(g.identifier) != "urn:x-rdflib:default":
-                copy = Graph(identifier=g.identifier)
-                for triple in g:
-                    copy.add(triple)
-                graphs.append(copy)
-    return graphs
+    paths = sorted(folder.glob("*.nq")) if folder.is_dir() else []
+    return [g for path in paths for g in graphs_in_nquads(path)]
 
 
 __all__ = ["ImportResult", "run_import", "save_and_apply", "saved_imports"]
