@@ -4,6 +4,10 @@ Each table has one reader function below; :data:`TABLES` lists them in dependenc
 (sources and places first, so that other rows can refer to them). Every node remembers the
 file and row it came from (:attr:`CuratedData.origins`), so a SHACL violation can be reported
 against the row that caused it.
+
+The readers write pyoxigraph terms straight into :class:`GraphSink` lists of quads, which the
+build hands to ``Store.bulk_extend`` in one go: building rdflib graphs first cost more than
+loading (see ``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -12,25 +16,69 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdflibLiteral
 
+from loaders import namespaces as ns
 from loaders.errors import InputError, Location
-from loaders.namespaces import (
-    BIBO,
-    C2C,
-    GEO,
-    GEONAMES_FEATURE,
-    GN,
-    ORG,
-    SCHEMA,
-    TIME,
-    WD,
-    Minter,
-    concept,
-    pair_key,
-)
+from loaders.namespaces import GEONAMES_FEATURE, Minter, OxNamespace, pair_key
 from loaders.tables import Row, parse_date, read_table
+
+BIBO, C2C, GEO, GN = (OxNamespace(n) for n in (ns.BIBO, ns.C2C, ns.GEO, ns.GN))
+ORG, SCHEMA, TIME, WD = (OxNamespace(n) for n in (ns.ORG, ns.SCHEMA, ns.TIME, ns.WD))
+DCTERMS, OWL, PROV, RDF = (OxNamespace(n) for n in (ns.DCTERMS, ns.OWL, ns.PROV, ns.RDF))
+RDFS, SKOS, XSD = (OxNamespace(n) for n in (ns.RDFS, ns.SKOS, ns.XSD))
+_CONCEPTS: dict[tuple[str, str], ox.NamedNode] = {}
+
+
+def concept(scheme: str, name: str) -> ox.NamedNode:
+    """A SKOS concept IRI (:func:`loaders.namespaces.concept`) as a pyoxigraph term."""
+    node = _CONCEPTS.get((scheme, name))
+    if node is None:
+        node = _CONCEPTS[(scheme, name)] = ox.NamedNode(str(ns.concept(scheme, name)))
+    return node
+
+
+def _literal(value: RdflibLiteral | None) -> ox.Literal | None:
+    """A date parsed by :mod:`loaders.tables` as a pyoxigraph literal."""
+    if value is None:
+        return None
+    return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+
+
+def _date(row: Row, column: str) -> ox.Literal | None:
+    return _literal(row.date(column))
+
+
+def _iri(row: Row, column: str) -> ox.NamedNode:
+    """An IRI written in a table; a malformed one names its row."""
+    text = row.require(column)
+    try:
+        return ox.NamedNode(text)
+    except ValueError as exc:
+        raise InputError(row.where(column), f"not an IRI: {exc}", term=text) from None
+
+
+class GraphSink:
+    """The triples of one named graph as pyoxigraph quads, ready for ``bulk_extend``."""
+
+    def __init__(self, identifier: URIRef) -> None:
+        self.identifier = identifier
+        self.name = ox.NamedNode(str(identifier))
+        self.quads: list[ox.Quad] = []
+
+    def add(self, triple: tuple) -> None:
+        subject, predicate, obj = triple
+        self.quads.append(ox.Quad(subject, predicate, obj, self.name))
+
+    def __len__(self) -> int:
+        return len(self.quads)
+
+    def to_rdflib(self) -> Graph:
+        data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in self.quads],
+                            format=ox.RdfFormat.N_TRIPLES)
+        return Graph(identifier=self.identifier).parse(data=data, format="nt")
 
 SOURCE_TYPES = {
     "AcademicArticle": BIBO.AcademicArticle,
@@ -38,7 +86,7 @@ SOURCE_TYPES = {
     "Report": BIBO.Report,
     "Chapter": BIBO.Chapter,
     "Webpage": BIBO.Webpage,
-    "Dataset": URIRef("http://www.w3.org/ns/dcat#Dataset"),
+    "Dataset": ox.NamedNode("http://www.w3.org/ns/dcat#Dataset"),
 }
 PLACE_CLASSES = {
     "country": SCHEMA.Country,
@@ -52,20 +100,28 @@ class CuratedData:
     """What the curated tables say: named graphs, and where each node came from."""
 
     minter: Minter
-    graphs: dict[URIRef, Graph] = field(default_factory=dict)
-    origins: dict[URIRef, Location] = field(default_factory=dict)
+    graphs: dict[URIRef, GraphSink] = field(default_factory=dict)
+    origins: dict[str, Location] = field(default_factory=dict)
+    """IRI of a node → the file and row that defined it."""
     keys: dict[str, set[str]] = field(default_factory=dict)
     place_country: dict[str, str] = field(default_factory=dict)
 
-    def graph(self, name: URIRef) -> Graph:
+    def graph(self, name: URIRef) -> GraphSink:
         if name not in self.graphs:
-            self.graphs[name] = Graph(identifier=name)
+            self.graphs[name] = GraphSink(name)
         return self.graphs[name]
 
-    def source_graph(self, row: Row, column: str = "source") -> tuple[Graph, URIRef]:
+    def node(self, kind: str, key: str) -> ox.NamedNode:
+        """The IRI :meth:`Minter.thing` mints, as a pyoxigraph term."""
+        return ox.NamedNode(f"{self.minter.base}id/{kind}/{key}")
+
+    def quads(self) -> list[ox.Quad]:
+        return [q for g in self.graphs.values() for q in g.quads]
+
+    def source_graph(self, row: Row, column: str = "source") -> tuple[GraphSink, ox.NamedNode]:
         """The graph of the source a row cites, and that source's node."""
         key = self.ref(row, column, "source")
-        return self.graph(self.minter.source_graph(key)), self.minter.thing("source", key)
+        return self.graph(self.minter.source_graph(key)), self.node("source", key)
 
     def register(self, kind: str, key: str, row: Row, column: str) -> None:
         """Note that *row* defines thing *key* of *kind*; a second definition is an error."""
@@ -81,17 +137,17 @@ class CuratedData:
             raise InputError(row.where(column), f"no {kind} has this key", term=key)
         return key
 
-    def place(self, row: Row, column: str, value: str | None = None) -> URIRef:
+    def place(self, row: Row, column: str, value: str | None = None) -> ox.NamedNode:
         key = self.ref(row, column, "place", value)
-        return self.minter.thing(self.place_kind[key], key)
+        return self.node(self.place_kind[key], key)
 
-    def note_origin(self, node: URIRef, row: Row) -> None:
-        self.origins.setdefault(node, row.where())
+    def note_origin(self, node: ox.NamedNode, row: Row) -> None:
+        self.origins.setdefault(node.value, row.where())
 
     place_kind: dict[str, str] = field(default_factory=dict)
 
 
-def _labels(g: Graph, node: URIRef, row: Row, prop: URIRef = RDFS.label) -> None:
+def _labels(g: GraphSink, node: ox.NamedNode, row: Row, prop: ox.NamedNode = RDFS.label) -> None:
     """Labels in en, zh-Hans, ru and the local language; a local name equal to one of the
     others in the same language is not repeated."""
     seen: set[tuple[str, str]] = set()
@@ -101,19 +157,20 @@ def _labels(g: Graph, node: URIRef, row: Row, prop: URIRef = RDFS.label) -> None
     for column, lang in pairs:
         text = row.get(column)
         if text and (text, lang) not in seen:
-            g.add((node, prop, Literal(text, lang=lang)))
+            g.add((node, prop, ox.Literal(text, language=lang)))
             seen.add((text, lang))
 
 
-def _provenance(g: Graph, node: URIRef, source: URIRef, row: Row) -> None:
+def _provenance(g: GraphSink, node: ox.NamedNode, source: ox.NamedNode, row: Row) -> None:
     g.add((node, PROV.wasDerivedFrom, source))
     if row.get("locator"):
-        g.add((node, BIBO.locator, Literal(row.get("locator"))))
+        g.add((node, BIBO.locator, ox.Literal(row.get("locator"))))
     if row.get("note"):
-        g.add((node, SKOS.note, Literal(row.get("note"), lang="en")))
+        g.add((node, SKOS.note, ox.Literal(row.get("note"), language="en")))
 
 
-def _themes(data: CuratedData, g: Graph, node: URIRef, row: Row, column: str = "themes") -> None:
+def _themes(data: CuratedData, g: GraphSink, node: ox.NamedNode, row: Row,
+            column: str = "themes") -> None:
     for theme in row.items(column):
         g.add((node, C2C.theme, concept("themes", theme)))
 
@@ -121,7 +178,7 @@ def _themes(data: CuratedData, g: Graph, node: URIRef, row: Row, column: str = "
 def read_sources(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("source", key, row, "key")
-    node = data.minter.thing("source", key)
+    node = data.node("source", key)
     g = data.graph(data.minter.source_graph(key))
     kind = row.require("type")
     if kind not in SOURCE_TYPES:
@@ -130,32 +187,32 @@ def read_sources(data: CuratedData, row: Row) -> None:
     g.add((node, RDF.type, SOURCE_TYPES[kind]))
     g.add((node, RDF.type, PROV.Entity))
     if row.get("title"):
-        g.add((node, DCTERMS.title, Literal(row.get("title"))))
+        g.add((node, DCTERMS.title, ox.Literal(row.get("title"))))
     for author in row.items("authors"):
-        g.add((node, DCTERMS.creator, Literal(author)))
+        g.add((node, DCTERMS.creator, ox.Literal(author)))
     if row.get("venue"):
-        venue = URIRef(f"{node}/venue")
+        venue = ox.NamedNode(f"{node.value}/venue")
         g.add((node, DCTERMS.isPartOf, venue))
         g.add((venue, RDF.type, BIBO.Periodical))
-        g.add((venue, DCTERMS.title, Literal(row.get("venue"))))
-    issued = row.date("issued") or row.date("year")
+        g.add((venue, DCTERMS.title, ox.Literal(row.get("venue"))))
+    issued = _date(row, "issued") or _date(row, "year")
     if issued is not None:
         g.add((node, DCTERMS.issued, issued))
     for column, prop in (("volume", BIBO.volume), ("issue", BIBO.issue), ("doi", BIBO.doi),
                          ("publisher", DCTERMS.publisher)):
         if row.get(column):
-            g.add((node, prop, Literal(row.get(column))))
+            g.add((node, prop, ox.Literal(row.get(column))))
     if row.get("pages"):
         start, _, end = row.get("pages").partition("-")
-        g.add((node, BIBO.pageStart, Literal(start.strip())))
+        g.add((node, BIBO.pageStart, ox.Literal(start.strip())))
         if end:
-            g.add((node, BIBO.pageEnd, Literal(end.strip())))
+            g.add((node, BIBO.pageEnd, ox.Literal(end.strip())))
     if row.get("url"):
-        g.add((node, BIBO.uri, Literal(row.get("url"), datatype=XSD.anyURI)))
+        g.add((node, BIBO.uri, ox.Literal(row.get("url"), datatype=XSD.anyURI)))
     if row.get("licence"):
-        g.add((node, DCTERMS.license, URIRef(row.get("licence"))))
+        g.add((node, DCTERMS.license, _iri(row, "licence")))
     if row.get("note"):
-        g.add((node, SKOS.note, Literal(row.get("note"), lang="en")))
+        g.add((node, SKOS.note, ox.Literal(row.get("note"), language="en")))
     data.note_origin(node, row)
 
 
@@ -167,7 +224,7 @@ def read_places(data: CuratedData, row: Row) -> None:
                          f"{sorted(PLACE_CLASSES)}", term=kind)
     data.register("place", key, row, "key")
     data.place_kind[key] = kind
-    node = data.minter.thing(kind, key)
+    node = data.node(kind, key)
     g, source = data.source_graph(row)
     links = data.graph(data.minter.graph("links"))
     g.add((node, RDF.type, PLACE_CLASSES[kind]))
@@ -180,7 +237,7 @@ def read_places(data: CuratedData, row: Row) -> None:
     else:
         country = data.ref(row, "country", "place")
         data.place_country[key] = country
-        g.add((node, C2C.inCountry, data.minter.thing("country", country)))
+        g.add((node, C2C.inCountry, data.node("country", country)))
         parent = row.require("parent")
         g.add((node, SCHEMA.containedInPlace, data.place(row, "parent", parent)))
     lat, lon = row.get("lat"), row.get("lon")
@@ -190,27 +247,27 @@ def read_places(data: CuratedData, row: Row) -> None:
         except ValueError:
             raise InputError(row.where("lat"), f"coordinates {lat!r}, {lon!r} are not numbers",
                              term=key) from None
-        centroid = URIRef(f"{node}/centroid")
+        centroid = ox.NamedNode(f"{node.value}/centroid")
         g.add((node, GEO.hasCentroid, centroid))
         g.add((centroid, RDF.type, GEO.Geometry))
-        g.add((centroid, GEO.asWKT, Literal(f"POINT({lon_f} {lat_f})", datatype=GEO.wktLiteral)))
+        g.add((centroid, GEO.asWKT, ox.Literal(f"POINT({lon_f} {lat_f})", datatype=GEO.wktLiteral)))
     if row.get("geonames"):
-        g.add((node, GN.geonamesID, Literal(row.get("geonames"))))
-        links.add((node, OWL.sameAs, URIRef(GEONAMES_FEATURE.format(id=row.get("geonames")))))
+        g.add((node, GN.geonamesID, ox.Literal(row.get("geonames"))))
+        links.add((node, OWL.sameAs, ox.NamedNode(GEONAMES_FEATURE.format(id=row.get("geonames")))))
     if row.get("wikidata"):
         qid = row.get("wikidata")
-        g.add((node, DCTERMS.identifier, Literal(qid)))
+        g.add((node, DCTERMS.identifier, ox.Literal(qid)))
         links.add((node, OWL.sameAs, WD[qid]))
     g.add((node, PROV.wasDerivedFrom, source))
     data.note_origin(node, row)
 
 
-def _relationship(data: CuratedData, row: Row, kind: str, cls: URIRef
-                  ) -> tuple[Graph, URIRef, str]:
+def _relationship(data: CuratedData, row: Row, kind: str, cls: ox.NamedNode
+                  ) -> tuple[GraphSink, ox.NamedNode, str]:
     a = data.ref(row, "party_a", "place")
     b = data.ref(row, "party_b", "place")
     key = pair_key(a, b)
-    node = data.minter.thing(kind, key)
+    node = data.node(kind, key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, cls))
     g.add((node, C2C.hasParty, data.place(row, "party_a", a)))
@@ -224,13 +281,13 @@ def _relationship(data: CuratedData, row: Row, kind: str, cls: URIRef
 def read_agreements(data: CuratedData, row: Row) -> None:
     g, node, _ = _relationship(data, row, "agreement", C2C.TwinningAgreement)
     g.add((node, C2C.agreementType, concept("agreement-types", row.require("type"))))
-    if (start := row.date("date")) is not None:
+    if (start := _date(row, "date")) is not None:
         g.add((node, SCHEMA.startDate, start))
     if row.get("status"):
         g.add((node, C2C.status, concept("agreement-status", row.get("status"))))
     _themes(data, g, node, row)
     for listed in row.items("confirmed_by"):
-        g.add((node, C2C.confirmedBy, data.minter.thing("source",
+        g.add((node, C2C.confirmedBy, data.node("source",
                                                         data.ref(row, "confirmed_by", "source",
                                                                  listed))))
 
@@ -242,18 +299,18 @@ def read_cross_border_pairs(data: CuratedData, row: Row) -> None:
     for dimension in row.items("dimensions"):
         g.add((node, C2C.integrationDimension, concept("integration-dimensions", dimension)))
     if key in data.keys.get("agreement", set()):
-        g.add((node, C2C.formalisedBy, data.minter.thing("agreement", key)))
+        g.add((node, C2C.formalisedBy, data.node("agreement", key)))
 
 
 def read_industrial_parks(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("industrial-park", key, row, "key")
-    node = data.minter.thing("industrial-park", key)
+    node = data.node("industrial-park", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.IndustrialPark))
     _labels(g, node, row)
     g.add((node, SCHEMA.containedInPlace, data.place(row, "located_in")))
-    if (opened := row.date("opened")) is not None:
+    if (opened := _date(row, "opened")) is not None:
         g.add((node, DCTERMS.created, opened))
     _provenance(g, node, source, row)
     data.note_origin(node, row)
@@ -264,29 +321,29 @@ def read_counterpart_pairings(data: CuratedData, row: Row) -> None:
     g.add((node, C2C.agreementType, concept("agreement-types", "counterpart-pairing")))
     if row.get("led_by"):
         g.add((node, C2C.ledBy, data.place(row, "led_by")))
-    if (start := row.date("date")) is not None:
+    if (start := _date(row, "date")) is not None:
         g.add((node, SCHEMA.startDate, start))
     if row.get("outcome"):
         park = data.ref(row, "outcome", "industrial-park")
-        g.add((node, C2C.outcome, data.minter.thing("industrial-park", park)))
+        g.add((node, C2C.outcome, data.node("industrial-park", park)))
     _themes(data, g, node, row)
 
 
 def read_programmes(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("programme", key, row, "key")
-    node = data.minter.thing("programme", key)
+    node = data.node("programme", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.CooperationProgramme))
-    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
+    g.add((node, RDFS.label, ox.Literal(row.require("name_en"), language="en")))
     for party in row.items("participants"):
         g.add((node, C2C.hasParty, data.place(row, "participants", party)))
     if row.get("led_by"):
         g.add((node, C2C.ledBy, data.place(row, "led_by")))
     if row.get("pair"):
         pair = data.ref(row, "pair", "cross-border-pair")
-        g.add((node, C2C.concernsPair, data.minter.thing("cross-border-pair", pair)))
-    if (start := row.date("start")) is not None:
+        g.add((node, C2C.concernsPair, data.node("cross-border-pair", pair)))
+    if (start := _date(row, "start")) is not None:
         g.add((node, SCHEMA.startDate, start))
     _themes(data, g, node, row)
     _provenance(g, node, source, row)
@@ -296,11 +353,11 @@ def read_programmes(data: CuratedData, row: Row) -> None:
 def read_networks(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("network", key, row, "key")
-    node = data.minter.thing("network", key)
+    node = data.node("network", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.CityNetwork))
     _labels(g, node, row)
-    if (founded := row.date("founded")) is not None:
+    if (founded := _date(row, "founded")) is not None:
         g.add((node, DCTERMS.created, founded))
     _themes(data, g, node, row)
     _provenance(g, node, source, row)
@@ -310,10 +367,10 @@ def read_networks(data: CuratedData, row: Row) -> None:
 def read_memberships(data: CuratedData, row: Row) -> None:
     network = data.ref(row, "network", "network")
     member = data.ref(row, "member", "place")
-    node = data.minter.thing("membership", f"{network}--{member}")
+    node = data.node("membership", f"{network}--{member}")
     g, source = data.source_graph(row)
     g.add((node, RDF.type, ORG.Membership))
-    g.add((node, ORG.organization, data.minter.thing("network", network)))
+    g.add((node, ORG.organization, data.node("network", network)))
     g.add((node, ORG.member, data.place(row, "member", member)))
     g.add((node, C2C.membershipBasis, concept("membership-basis", row.require("basis"))))
     _provenance(g, node, source, row)
@@ -323,14 +380,14 @@ def read_memberships(data: CuratedData, row: Row) -> None:
 def read_meetings(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("meeting", key, row, "key")
-    node = data.minter.thing("meeting", key)
+    node = data.node("meeting", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.NetworkMeeting))
-    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
-    g.add((node, C2C.meetingOf, data.minter.thing("network",
+    g.add((node, RDFS.label, ox.Literal(row.require("name_en"), language="en")))
+    g.add((node, C2C.meetingOf, data.node("network",
                                                   data.ref(row, "network", "network"))))
     g.add((node, SCHEMA.location, data.place(row, "place")))
-    if (day := row.date("date")) is not None:
+    if (day := _date(row, "date")) is not None:
         g.add((node, SCHEMA.startDate, day))
     _provenance(g, node, source, row)
     data.note_origin(node, row)
@@ -338,14 +395,14 @@ def read_meetings(data: CuratedData, row: Row) -> None:
 
 def read_date_claims(data: CuratedData, row: Row) -> None:
     subject = data.ref(row, "subject", "meeting")
-    claimed = row.date("date")
+    claimed = _date(row, "date")
     if claimed is None:
         raise InputError(row.where("date"), "a date claim needs a date", term="date")
-    node = data.minter.thing("date-claim", f"{subject}--{claimed}")
+    node = data.node("date-claim", f"{subject}--{claimed.value}")
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.DateClaim))
     g.add((node, C2C.claimedDate, claimed))
-    g.add((data.minter.thing("meeting", subject), C2C.hasDateClaim, node))
+    g.add((data.node("meeting", subject), C2C.hasDateClaim, node))
     _provenance(g, node, source, row)
     data.note_origin(node, row)
 
@@ -353,7 +410,7 @@ def read_date_claims(data: CuratedData, row: Row) -> None:
 def read_macro_regions(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("macro-region", key, row, "key")
-    node = data.minter.thing("macro-region", key)
+    node = data.node("macro-region", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.MacroRegion))
     _labels(g, node, row)
@@ -364,12 +421,12 @@ def read_macro_regions(data: CuratedData, row: Row) -> None:
 def read_policies(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("policy", key, row, "key")
-    node = data.minter.thing("policy", key)
+    node = data.node("policy", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.Policy))
     _labels(g, node, row)
     g.add((node, C2C.policyCountry, data.place(row, "country")))
-    if (start := row.date("start")) is not None:
+    if (start := _date(row, "start")) is not None:
         g.add((node, SCHEMA.startDate, start))
     _provenance(g, node, source, row)
     data.note_origin(node, row)
@@ -378,58 +435,59 @@ def read_policies(data: CuratedData, row: Row) -> None:
 def read_policy_periods(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("policy-period", key, row, "key")
-    node = data.minter.thing("policy-period", key)
+    node = data.node("policy-period", key)
     g, source = data.source_graph(row)
     source_key = row.require("source")
-    scheme = data.minter.thing("periodisation", source_key)
+    scheme = data.node("periodisation", source_key)
     g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, SKOS.prefLabel, Literal(f"periodisation of {source_key}", lang="en")))
+    g.add((scheme, SKOS.prefLabel, ox.Literal(f"periodisation of {source_key}", language="en")))
     g.add((scheme, DCTERMS.source, source))
     g.add((node, RDF.type, C2C.PolicyPeriod))
     g.add((node, RDF.type, SKOS.Concept))
     g.add((node, SKOS.inScheme, scheme))
     _labels(g, node, row, SKOS.prefLabel)
-    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
-    g.add((node, C2C.periodOf, data.minter.thing("policy", data.ref(row, "policy", "policy"))))
+    g.add((node, RDFS.label, ox.Literal(row.require("name_en"), language="en")))
+    g.add((node, C2C.periodOf, data.node("policy", data.ref(row, "policy", "policy"))))
     for end, column, prop in (("begin", "begin", TIME.hasBeginning),
                               ("end", "end", TIME.hasEnd)):
-        year = parse_date(row.require(column), row.where(column))
-        if year is None or year.datatype != XSD.gYear:
+        parsed = parse_date(row.require(column), row.where(column))
+        if parsed is None or str(parsed.datatype) != XSD.gYear.value:
             raise InputError(row.where(column), "a policy period is bounded by years (YYYY)",
                              term=row.get(column))
-        instant = URIRef(f"{node}/{end}")
+        year = _literal(parsed)
+        instant = ox.NamedNode(f"{node.value}/{end}")
         g.add((node, prop, instant))
         g.add((instant, RDF.type, TIME.Instant))
         g.add((instant, TIME.inXSDgYear, year))
     for focus in row.items("focus"):
         g.add((node, C2C.regionalFocus,
-               data.minter.thing("macro-region", data.ref(row, "focus", "macro-region", focus))))
+               data.node("macro-region", data.ref(row, "focus", "macro-region", focus))))
     _themes(data, g, node, row)
     if row.get("scope_note"):
-        g.add((node, SKOS.scopeNote, Literal(row.get("scope_note"), lang="en")))
+        g.add((node, SKOS.scopeNote, ox.Literal(row.get("scope_note"), language="en")))
     g.add((node, DCTERMS.source, source))
     _provenance(g, node, source, row)
     data.note_origin(node, row)
 
 
-def _policy_or_network(data: CuratedData, row: Row) -> URIRef:
+def _policy_or_network(data: CuratedData, row: Row) -> ox.NamedNode:
     """The policy or network the ``about`` column of *row* names."""
     about = row.get("about")
     for kind in ("policy", "network"):
         if about in data.keys.get(kind, set()):
-            return data.minter.thing(kind, about)
+            return data.node(kind, about)
     raise InputError(row.where("about"), "no policy or network has this key", term=about)
 
 
 def read_statistics(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("statistic", key, row, "key")
-    node = data.minter.thing("statistic", key)
+    node = data.node("statistic", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.ReportedStatistic))
-    g.add((node, RDFS.label, Literal(row.require("name_en"), lang="en")))
-    g.add((node, C2C.statisticValue, Literal(row.integer("value"))))
-    g.add((node, C2C.isLowerBound, Literal(row.boolean("lower_bound"))))
+    g.add((node, RDFS.label, ox.Literal(row.require("name_en"), language="en")))
+    g.add((node, C2C.statisticValue, ox.Literal(row.integer("value"))))
+    g.add((node, C2C.isLowerBound, ox.Literal(row.boolean("lower_bound"))))
     g.add((node, C2C.measure, concept("measures", row.require("measure"))))
     for country in row.items("countries"):
         g.add((node, C2C.countryInvolved, data.place(row, "countries", country)))
@@ -439,7 +497,7 @@ def read_statistics(data: CuratedData, row: Row) -> None:
     if row.get("about"):
         g.add((node, C2C.statisticOf, _policy_or_network(data, row)))
     for column, prop in (("from", C2C.fromYear), ("to", C2C.toYear)):
-        year = row.date(column)
+        year = _date(row, column)
         if year is not None:
             g.add((node, prop, year))
     _provenance(g, node, source, row)
@@ -449,13 +507,13 @@ def read_statistics(data: CuratedData, row: Row) -> None:
 def read_findings(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("finding", key, row, "key")
-    node = data.minter.thing("finding", key)
+    node = data.node("finding", key)
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.Finding))
-    g.add((node, DCTERMS.description, Literal(row.require("text_en"), lang="en")))
+    g.add((node, DCTERMS.description, ox.Literal(row.require("text_en"), language="en")))
     if row.get("about"):
         g.add((node, DCTERMS.subject, _policy_or_network(data, row)))
-    if (year := row.date("year")) is not None:
+    if (year := _date(row, "year")) is not None:
         g.add((node, C2C.aboutYear, year))
     _themes(data, g, node, row)
     _provenance(g, node, source, row)

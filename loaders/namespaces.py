@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pyoxigraph as ox
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
@@ -112,3 +113,25 @@ def concept(scheme: str, name: str) -> URIRef:
 def scheme(name: str) -> URIRef:
     """A SKOS concept scheme IRI: ``https://w3id.org/c2c/vocab/{name}``."""
     return URIRef(f"{VOCAB}{name}")
+
+
+class OxNamespace:
+    """A namespace whose terms are pyoxigraph named nodes (``C2C.theme``, ``WD["Q1"]``), each
+    made once: the curated readers build hundreds of thousands of triples from them."""
+
+    def __init__(self, namespace: str) -> None:
+        self._base = str(namespace)
+        self._terms: dict[str, ox.NamedNode] = {}
+
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        node = self._terms.get(name)
+        if node is None:
+            node = self._terms[name] = ox.NamedNode(self._base + name)
+        return node
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        node = self[name]
+        setattr(self, name, node)
+        return node

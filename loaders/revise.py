@@ -20,17 +20,16 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
 
 from loaders.build import derive, describe
 from loaders.config import Settings
 from loaders.errors import StoreError, ValidationFailed
 from loaders.namespaces import Minter
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
-from loaders.validate import report_text, validate_data
+from loaders.validate import report_text, validate_store
 
 T = TypeVar("T")
-_NOT_DATA = ("ontology", "vocab", "derived", "void", "search")
+_NOT_VALIDATED = ("derived", "void", "search")
 
 
 @contextmanager
@@ -44,25 +43,13 @@ def _write_lock(location: StoreLocation) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def data_graphs(store: OxigraphStore, minter: Minter) -> list[Graph]:
-    """The graphs a SHACL check covers: every named graph but ontology, vocabulary, derived
-    and VoID, plus the default graph (as one more graph) when it holds anything."""
-    skip = {str(minter.graph(name)) for name in _NOT_DATA}
-    graphs: list[Graph] = []
-    targets: list[ox.NamedNode | ox.DefaultGraph] = [
-        ox.NamedNode(g) for g in store.named_graphs() if g not in skip]
-    targets.append(ox.DefaultGraph())
-    for target in targets:
-        quads = list(store.raw.quads_for_pattern(None, None, None, target))
-        if not quads:
-            continue
-        data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
-                            format=ox.RdfFormat.N_TRIPLES)
-        identifier = URIRef(target.value) if isinstance(target, ox.NamedNode) else None
-        g = Graph(identifier=identifier)
-        g.parse(data=data, format="nt")
-        graphs.append(g)
-    return graphs
+def validated_graphs(store: OxigraphStore, minter: Minter
+                     ) -> list[ox.NamedNode | ox.DefaultGraph]:
+    """The graphs a SHACL check covers: every named graph but derived, search and VoID, and
+    the default graph (a SPARQL update may write there)."""
+    skip = {str(minter.graph(name)) for name in _NOT_VALIDATED}
+    return [*(ox.NamedNode(g) for g in store.named_graphs() if g not in skip),
+            ox.DefaultGraph()]
 
 
 def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T, BuildInfo]:
@@ -87,7 +74,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             store = OxigraphStore.open(target, read_only=False)
             result = change(store)
             derive(store, minter)
-            violations = validate_data(data_graphs(store, minter))
+            violations = validate_store(store.raw, graphs=validated_graphs(store, minter))
             if violations:
                 raise ValidationFailed(violations, report_text(violations))
             describe(store, minter)

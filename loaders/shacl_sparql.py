@@ -1,164 +1,390 @@
-"""The shapes' SPARQL constraints, run in Oxigraph instead of pySHACL.
+"""The SHACL shapes compiled to SPARQL and run in Oxigraph.
 
-pySHACL evaluates a ``sh:sparql`` constraint once per focus node with rdflib's SPARQL engine;
-on the 25k triples of an import that is about 40 ms a query and a minute in all. Here each
-constraint becomes *one* query over an in-memory Oxigraph store of the whole union: the
-focus nodes of its shape (``sh:targetClass`` with subclasses, ``sh:targetSubjectsOf``, a
-``sh:SPARQLTarget``, or, for a shape reached only through ``sh:node``, the values of the path
-that reaches it) are bound first, then the constraint's own pattern runs with ``$this`` as
-their variable. pySHACL still checks every core constraint (the shapes graph without
-``sh:sparql``), and the tests compare both engines on every fixture.
+pySHACL walks focus nodes one by one in Python; at 100k triples that takes minutes. Here every
+constraint of every shape becomes *one* SELECT, run by Oxigraph over the whole store (or over
+the data graphs only): the focus nodes of the shape are bound first, then a graph pattern that
+matches exactly when the focus node violates the constraint.
+
+What compiles (everything the c2c shapes use; anything else is refused by name, so a shape
+never silently goes unchecked):
+
+* targets ``sh:targetClass`` (with subclasses), ``sh:targetSubjectsOf``, ``sh:targetNode`` and
+  ``sh:target`` with a ``sh:SPARQLTarget``;
+* paths: an IRI, or a sequence of IRIs;
+* ``sh:minCount``, ``sh:maxCount``, ``sh:datatype`` (well-formed lexical form included),
+  ``sh:class``, ``sh:hasValue``, ``sh:in``, ``sh:pattern`` (with ``sh:flags``),
+  ``sh:languageIn``, ``sh:uniqueLang``, ``sh:minInclusive``/``maxInclusive``/
+  ``minExclusive``/``maxExclusive``, ``sh:or``, ``sh:node``, and SPARQL-based constraints
+  (``sh:sparql``).
+
+A value that fails a ``sh:node`` shape is reported once, at the outer focus node, with the
+messages of what it failed as details — as pySHACL nests them under ``sh:detail``.
+``tests/test_shapes.py`` checks that this engine and pySHACL (the reference) report the same
+violations on every fixture.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+
+from loaders.errors import StoreError
+
+RDF_TYPE_SUBCLASS = ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
+                     "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*")
+#: Datatypes whose lexical forms Oxigraph checks by casting (an ill-formed one fails the cast).
+CASTABLE = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
+    "integer", "decimal", "double", "float", "boolean", "date", "dateTime", "gYear",
+    "gYearMonth", "time")}
+#: Constraint parameters that need no compiling of their own.
+_IGNORED = {SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.path,
+            SH.targetClass, SH.targetSubjectsOf, SH.targetNode, SH.target, SH.property,
+            SH.deactivated, SH.flags, SH.prefixes, SH.declare, SH.prefix, SH.namespace,
+            RDF.type, SH.sparql}
+
+
+class ShapeNotCompiled(StoreError):  # noqa: N818 - reads as a sentence where it is raised
+    """A shape uses SHACL that this engine does not compile (use ``engine="pyshacl"``)."""
+
+
+def _nt(term: object) -> str:
+    """An rdflib term in SPARQL syntax."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3()
+    raise ShapeNotCompiled(f"a blank node cannot be a constraint value: {term}")
+
+
+class _Fresh:
+    """Fresh variable names, so that nested patterns never capture each other's variables.
+    ``nested`` is true while rendering inside an ``EXISTS`` (where MINUS is not used)."""
+
+    def __init__(self, nested: bool = False) -> None:
+        self._n = itertools.count()
+        self.nested = nested
+
+    def __call__(self) -> str:
+        return f"?c2c_{next(self._n)}"
 
 
 @dataclass(frozen=True)
-class Via:
-    """A property shape that reaches a target-less shape through ``sh:node``: a violation of
-    the inner shape is also a violation of the outer one, at the outer focus node."""
+class Constraint:
+    """One constraint component of one shape, as a SPARQL pattern over its focus node.
 
-    owner: URIRef
-    path: URIRef
+    ``render(focus, value, fresh)`` gives a graph pattern that matches exactly when the node
+    in variable *focus* violates the constraint, binding *value* to the offending value node
+    when the component reports one (``reports_value``).
+    """
+
+    shape: str
     message: str
-    parents_query: str
+    path: tuple[str, ...] | None
+    """The IRIs of the steps of the shape's path; None for a node shape."""
+    kind: str
+    render_body: object  # Callable[[str, str, _Fresh], str]
+    reports_value: bool = True
+    inner: tuple[Constraint, ...] = ()
+    extra: tuple[str, ...] = ()
+    """Further variables that tell results apart (``sh:uniqueLang``: one per language)."""
+
+    def render(self, focus: str, value: str, fresh: _Fresh) -> str:
+        return self.render_body(focus, value, fresh)  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
-class SparqlConstraint:
-    shape: URIRef
-    message: str
+class Check:
+    """A constraint with the focus nodes of its shape: one query."""
+
+    constraint: Constraint
     query: str
-    via: tuple[Via, ...] = ()
-
-
-def _prefixes(shapes: Graph) -> dict[str, str]:
-    return {str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
-            for d in shapes.objects(None, SH.declare)}
-
-
-def _targets(shapes: Graph, shape: URIRef) -> list[str]:
-    """Graph patterns that bind ``?this`` to the focus nodes of *shape*."""
-    patterns = [f"{{ ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{c}> }}"
-                for c in shapes.objects(shape, SH.targetClass)]
-    patterns += [f"{{ ?this <{p}> ?c2c_any }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
-    for target in shapes.objects(shape, SH.target):
-        select = shapes.value(target, SH.select)
-        if select is not None:
-            patterns.append(f"{{ {select} }}")
-    if not patterns:  # reached through sh:node from a property shape: the values of its path
-        for property_shape in shapes.subjects(SH.node, shape):
-            path = shapes.value(property_shape, SH.path)
-            if isinstance(path, URIRef):
-                patterns.append(f"{{ ?c2c_any <{path}> ?this }}")
-    return patterns
-
-
-def _via(shapes: Graph, shape: URIRef) -> tuple[Via, ...]:
-    if any(shapes.value(shape, p) is not None
-           for p in (SH.targetClass, SH.targetSubjectsOf, SH.target)):
-        return ()
-    found = []
-    for property_shape in shapes.subjects(SH.node, shape):
-        path = shapes.value(property_shape, SH.path)
-        owner = next(iter(shapes.subjects(SH.property, property_shape)), None)
-        if not isinstance(path, URIRef) or not isinstance(owner, URIRef):
-            continue
-        targets = _targets(shapes, owner)
-        if not targets:
-            continue
-        query = (f"SELECT DISTINCT ?this ?inner WHERE {{ {{ {' UNION '.join(targets)} }} "
-                 f"?this <{path}> ?inner }}")
-        message = str(shapes.value(property_shape, SH.message) or "violates a node shape")
-        found.append(Via(owner, path, message, query))
-    return tuple(found)
-
-
-def _body(select: str) -> tuple[str, bool]:
-    """The inside of the WHERE braces of a constraint's SELECT, and whether it binds ?value."""
-    start = select.index("{", select.upper().index("WHERE"))
-    end = select.rindex("}")
-    head = select[:start]
-    return select[start + 1:end].replace("$this", "?this"), "?value" in head
-
-
-def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
-    constraints = []
-    for shape, constraint in shapes.subject_objects(SH.sparql):
-        if not isinstance(shape, URIRef):
-            continue
-        select = str(shapes.value(constraint, SH.select))
-        message = str(shapes.value(constraint, SH.message) or "violates a SPARQL constraint")
-        targets = _targets(shapes, shape)
-        if not targets:
-            continue
-        body, has_value = _body(select)
-        query = (f"SELECT DISTINCT ?this {'?value' if has_value else ''} WHERE {{\n"
-                 f"  {{ {' UNION '.join(targets)} }}\n{body}\n}}")
-        constraints.append(SparqlConstraint(shape, message, query, _via(shapes, shape)))
-    return sorted(constraints, key=lambda c: (str(c.shape), c.message))
-
-
-def without_sparql(shapes: Graph) -> Graph:
-    """A copy of *shapes* with every ``sh:sparql`` constraint removed (pySHACL's share)."""
-    core = Graph()
-    for prefix, ns in shapes.namespaces():
-        core.bind(prefix, ns)
-    for triple in shapes:
-        if triple[1] != SH.sparql:
-            core.add(triple)
-    return core
 
 
 @dataclass(frozen=True)
-class SparqlResult:
-    focus: ox.NamedNode | ox.BlankNode
+class Hit:
+    """One violation found by a :class:`Check`."""
+
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
     value: ox.NamedNode | ox.BlankNode | ox.Literal | None
-    shape: URIRef
-    message: str
-    path: URIRef | None = None
+    constraint: Constraint
+    details: tuple[str, ...] = field(default=())
 
 
-def to_oxigraph(graph: Graph) -> ox.Store:
-    """An in-memory Oxigraph store holding the triples of an rdflib graph."""
-    store = ox.Store()
-    data = graph.serialize(format="nt", encoding="utf-8")
-    store.load(data, format=ox.RdfFormat.N_TRIPLES)
-    return store
+class Compiler:
+    """Compiles a shapes graph into :class:`Check` queries (see the module docstring)."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self.prefixes = {str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
+                         for d in shapes.objects(None, SH.declare)}
+
+    # ------------------------------------------------------------------ naming and paths
+
+    def name(self, shape: object) -> str:
+        """A blank property shape is named by the node shape it belongs to."""
+        if isinstance(shape, URIRef):
+            return str(shape)
+        for owner in self.shapes.subjects(SH.property, shape):
+            return self.name(owner)
+        return "(anonymous shape)"
+
+    def path(self, shape: object) -> tuple[str, tuple[str, ...]] | None:
+        """The SPARQL property path of *shape* and its readable form, or None for a node shape."""
+        path = self.shapes.value(shape, SH.path)
+        if path is None:
+            return None
+        if isinstance(path, URIRef):
+            return f"<{path}>", (str(path),)
+        if (path, RDF.first, None) in self.shapes:
+            steps = list(Collection(self.shapes, path))
+            if all(isinstance(s, URIRef) for s in steps):
+                return "/".join(f"<{s}>" for s in steps), tuple(str(s) for s in steps)
+        raise ShapeNotCompiled(f"shape {self.name(shape)}: only IRI and sequence paths compile")
+
+    def message(self, shape: object) -> str:
+        if (text := self.shapes.value(shape, SH.message)) is not None:
+            return str(text)
+        raise ShapeNotCompiled(f"shape {self.name(shape)} has a constraint without sh:message; "
+                               "every c2c shape says in words what to fix")
+
+    # ------------------------------------------------------------------ targets
+
+    def targets(self, shape: object) -> list[str]:
+        """Graph patterns binding ``?this`` to the focus nodes of *shape*."""
+        patterns = [f"{{ ?this {RDF_TYPE_SUBCLASS} <{c}> }}"
+                    for c in self.shapes.objects(shape, SH.targetClass)]
+        patterns += [f"{{ SELECT DISTINCT ?this WHERE {{ ?this <{p}> [] }} }}"
+                     for p in self.shapes.objects(shape, SH.targetSubjectsOf)]
+        patterns += [f"{{ VALUES ?this {{ {_nt(n)} }} }}"
+                     for n in self.shapes.objects(shape, SH.targetNode)]
+        for target in self.shapes.objects(shape, SH.target):
+            select = self.shapes.value(target, SH.select)
+            if select is None:
+                raise ShapeNotCompiled(f"shape {self.name(shape)}: only SPARQL-based custom "
+                                       "targets compile")
+            patterns.append(f"{{ {select} }}")
+        return patterns
+
+    # ------------------------------------------------------------------ constraints
+
+    def constraints(self, shape: object, reported: bool = True) -> list[Constraint]:
+        """Every constraint of *shape*: its own components and those of its property shapes.
+        Constraints that are *reported* need a message; members of ``sh:or`` do not."""
+        if self.shapes.value(shape, SH.deactivated) == Literal(True):
+            return []
+        found: list[Constraint] = []
+        path = self.path(shape)
+        for predicate in sorted(set(self.shapes.predicates(shape, None))):
+            if predicate in _IGNORED:
+                continue
+            for parameter in self.shapes.objects(shape, predicate):
+                found.append(self.component(shape, path, predicate, parameter, reported))
+        for property_shape in self.shapes.objects(shape, SH.property):
+            found += self.constraints(property_shape, reported)
+        for constraint in self.shapes.objects(shape, SH.sparql):
+            found.append(self.sparql(shape, constraint, reported))
+        return found
+
+    def component(self, shape: object, path: tuple[str, tuple[str, ...]] | None, predicate: URIRef,
+                  parameter: object, reported: bool) -> Constraint:
+        name = self.name(shape)
+        kind = str(predicate).rsplit("#", 1)[-1]
+        message = self.message(shape) if reported else ""
+        sparql_path, path_text = path if path is not None else (None, None)
+        if predicate in (SH.minCount, SH.maxCount, SH.uniqueLang) and sparql_path is None:
+            raise ShapeNotCompiled(f"shape {name}: {predicate} needs sh:path")
+
+        def values(focus: str, value: str) -> str:
+            """Bind *value* to each value node of *focus* (the focus itself without a path)."""
+            if sparql_path is None:
+                return f"BIND ({focus} AS {value})"
+            return f"{focus} {sparql_path} {value} ."
+
+        def make(body, reports_value=True, inner=(), extra=()) -> Constraint:
+            return Constraint(name, message, path_text, kind, body, reports_value,
+                              tuple(inner), tuple(extra))
+
+        if predicate == SH.minCount:
+            n = int(parameter)
+
+            def min_count(f: str, v: str, fresh: _Fresh) -> str:
+                xs = [fresh() for _ in range(n)]
+                return f"FILTER NOT EXISTS {{ {self._distinct_values(f, sparql_path, xs)} }}"
+            return make(min_count, reports_value=False)
+        if predicate == SH.maxCount:
+            n = int(parameter)
+            return make(lambda f, v, fresh: self._distinct_values(
+                f, sparql_path, [fresh() for _ in range(n + 1)]), reports_value=False)
+        if predicate == SH.datatype:
+            return make(lambda f, v, fresh:
+                        f"{values(f, v)} FILTER (!({_has_datatype(v, str(parameter))}))")
+        if predicate == SH["class"]:
+            def not_instance(f: str, v: str, fresh: _Fresh) -> str:
+                # MINUS finds the instances once; NOT EXISTS walks the subclass path per value
+                instance = f"{v} {RDF_TYPE_SUBCLASS} {_nt(parameter)}"
+                keyword = "FILTER NOT EXISTS" if fresh.nested else "MINUS"
+                return f"{values(f, v)} {keyword} {{ {instance} }}"
+            return make(not_instance)
+        if predicate == SH.hasValue:
+            if sparql_path is None:
+                return make(lambda f, v, fresh: f"FILTER (!sameTerm({f}, {_nt(parameter)}))",
+                            reports_value=False)
+            return make(lambda f, v, fresh:
+                        f"FILTER NOT EXISTS {{ {f} {sparql_path} {_nt(parameter)} }}",
+                        reports_value=False)
+        if predicate == SH["in"]:
+            members = list(Collection(self.shapes, parameter))
+            test = " || ".join(f"sameTerm({{v}}, {_nt(m)})" for m in members) or "false"
+            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (!({test.format(v=v)}))")
+        if predicate == SH.pattern:
+            flags = self.shapes.value(shape, SH.flags)
+            args = f"{_nt(Literal(str(parameter)))}" + \
+                (f", {_nt(Literal(str(flags)))}" if flags is not None else "")
+            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (isBlank({v}) || "
+                                            f"!REGEX(STR({v}), {args}))")
+        if predicate == SH.languageIn:
+            tags = [str(t) for t in Collection(self.shapes, parameter)]
+            test = " || ".join(f"langMatches(lang({{v}}), {_nt(Literal(t))})" for t in tags)
+            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (!isLiteral({v}) || "
+                                            f"!({test.format(v=v) or 'false'}))")
+        if predicate == SH.uniqueLang:
+            if parameter != Literal(True):
+                return make(lambda f, v, fresh: "FILTER (false)", reports_value=False)
+
+            def unique_lang(f: str, v: str, fresh: _Fresh) -> str:
+                a, b = fresh(), fresh()
+                return (f"{f} {sparql_path} {a} . {f} {sparql_path} {b} . "
+                        f"FILTER (!sameTerm({a}, {b}) && lang({a}) != \"\" && "
+                        f"LCASE(lang({a})) = LCASE(lang({b}))) BIND (LCASE(lang({a})) AS ?lang)")
+            return make(unique_lang, reports_value=False, extra=("?lang",))
+        comparisons = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
+                       SH.maxExclusive: "<"}
+        if predicate in comparisons:
+            op = comparisons[predicate]
+            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (!COALESCE({v} {op} "
+                                            f"{_nt(parameter)}, false))")
+        if predicate == SH["or"]:
+            members = [self.constraints(m, reported=False)
+                       for m in Collection(self.shapes, parameter)]
+
+            def any_member(f: str, v: str, fresh: _Fresh) -> str:
+                fails = [_fails(cs, v, fresh) for cs in members]
+                return f"{values(f, v)} FILTER ({' && '.join(fails) or 'false'})"
+            return make(any_member)
+        if predicate == SH.node:
+            inner = self.constraints(parameter, reported)
+            return make(lambda f, v, fresh: f"{values(f, v)} FILTER ({_fails(inner, v, fresh)})",
+                        inner=inner)
+        raise ShapeNotCompiled(f"shape {name}: {predicate} is not compiled to SPARQL; "
+                               "use the pySHACL engine for this shape")
+
+    @staticmethod
+    def _distinct_values(focus: str, path: str, names: list[str]) -> str:
+        """A pattern that matches when *focus* has len(names) pairwise distinct values."""
+        triples = " ".join(f"{focus} {path} {x} ." for x in names)
+        distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2))
+        return f"{triples} FILTER ({distinct})" if distinct else triples
+
+    def sparql(self, shape: object, constraint: object, reported: bool = True
+               ) -> Constraint:
+        select = str(self.shapes.value(constraint, SH.select))
+        start = select.index("{", select.upper().index("WHERE"))
+        head, body = select[:start], select[start + 1:select.rindex("}")]
+        reports_value = "?value" in head
+        message = self.message(constraint) if reported else ""
+
+        def render(f: str, v: str, fresh: _Fresh) -> str:
+            text = re.sub(r"[?$]value\b", v, body) if reports_value else body
+            text = re.sub(r"\$this\b", f, text)
+            return text if reports_value else f"{text} BIND ({f} AS {v})"
+        return Constraint(self.name(shape), message, None, "sparql", render, True)
+
+    # ------------------------------------------------------------------ the checks
+
+    def checks(self) -> list[Check]:
+        """One query per constraint of every shape that has targets."""
+        found: list[Check] = []
+        shapes = {s for s in self.shapes.subjects(RDF.type, SH.NodeShape)} | \
+                 {s for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetNode, SH.target)
+                  for s in self.shapes.subjects(p, None)}
+        for shape in sorted(shapes, key=str):
+            targets = self.targets(shape)
+            if not targets:
+                continue  # reached only through sh:node: checked where it is reached
+            for constraint in self.constraints(shape):
+                fresh = _Fresh()
+                value = "?value" if constraint.reports_value else fresh()
+                projection = " ".join(["?this", "?value" if constraint.reports_value else "",
+                                       *constraint.extra])
+                # the focus nodes in a subquery: Oxigraph then finds them first, instead of
+                # walking the constraint's pattern over the whole store
+                query = (f"SELECT DISTINCT {projection} WHERE {{\n"
+                         f"  {{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(targets)} }} }}\n"
+                         f"  {constraint.render('?this', value, fresh)}\n}}")
+                found.append(Check(constraint, query))
+        return found
 
 
-def run(store: ox.Store, shapes: Graph) -> list[SparqlResult]:
-    """Every violation of the SPARQL constraints of *shapes* over *store*'s default graph."""
-    prefixes = _prefixes(shapes)
-    found: list[SparqlResult] = []
-    for constraint in sparql_constraints(shapes):
-        results = store.query(constraint.query, prefixes=prefixes)
-        has_value = "value" in [v.value for v in results.variables]
-        for row in results:
-            # without ?value, SHACL reports the focus node as the value
-            found.append(SparqlResult(row["this"], row["value"] if has_value else row["this"],
-                                      constraint.shape, constraint.message))
-            for via in constraint.via:
-                parents = store.query(via.parents_query, prefixes=prefixes,
-                                      substitutions={ox.Variable("inner"): row["this"]})
-                found += [SparqlResult(p["this"], row["this"], via.owner, via.message, via.path)
-                          for p in parents]
-    return found
+def _fails(constraints: list[Constraint], focus: str, fresh: _Fresh) -> str:
+    """A SPARQL expression: true when the node in *focus* violates any of *constraints*."""
+    if not constraints:
+        return "false"
+    outer, fresh.nested = fresh.nested, True
+    try:
+        branches = " UNION ".join(f"{{ {c.render(focus, fresh(), fresh)} }}"
+                                  for c in constraints)
+    finally:
+        fresh.nested = outer
+    return f"EXISTS {{ {branches} }}"
 
 
-def term_to_rdflib(term: object):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    return None
+def _has_datatype(v: str, datatype: str) -> str:
+    test = f"isLiteral({v}) && datatype({v}) = <{datatype}>"
+    if datatype in CASTABLE:
+        test += f" && COALESCE(isLiteral(<{datatype}>({v})), false)"
+    return test
 
+
+def compile_shapes(shapes: Graph) -> tuple[list[Check], dict[str, str]]:
+    """The checks of *shapes* and the prefixes their SPARQL uses."""
+    compiler = Compiler(shapes)
+    return compiler.checks(), compiler.prefixes
+
+
+def _details(store: ox.Store, hit_value: object, inner: tuple[Constraint, ...],
+             prefixes: dict[str, str], kwargs: dict) -> Iterator[str]:
+    """The messages of the inner constraints that *hit_value* violates (recursively)."""
+    for constraint in inner:
+        fresh = _Fresh(nested=True)
+        query = f"SELECT ?focus WHERE {{ {constraint.render('?focus', fresh(), fresh)} }} LIMIT 1"
+        if list(store.query(query, prefixes=prefixes,
+                            substitutions={ox.Variable("focus"): hit_value}, **kwargs)):
+            yield constraint.message
+
+
+def run(store: ox.Store, checks: list[Check], prefixes: dict[str, str],
+        default_graph: list[ox.NamedNode | ox.DefaultGraph] | None = None) -> list[Hit]:
+    """Every violation of *checks* over *store*: the union of all its graphs, or the merge of
+    the graphs named in *default_graph*."""
+    kwargs: dict = {}
+    if default_graph is None:
+        kwargs["use_default_graph_as_union"] = True
+    else:
+        kwargs["default_graph"] = default_graph
+    hits: list[Hit] = []
+    for check in checks:
+        c = check.constraint
+        for row in store.query(check.query, prefixes=prefixes, **kwargs):
+            value = row["value"] if c.reports_value else None
+            details = tuple(sorted(set(_details(store, value, c.inner, prefixes, kwargs)))) \
+                if c.inner and value is not None else ()
+            hits.append(Hit(row["this"], value, c, details))
+    return hits
 

@@ -244,13 +244,11 @@ def save_and_apply(settings: Settings, result: ImportResult) -> Path:
     return report
 
 
-def saved_imports(settings: Settings) -> list[Graph]:
-    """The graphs of every import saved under ``imports/`` (``c2c build`` loads them too)."""
-    from loaders.validate import graphs_in_nquads
-
+def saved_imports(settings: Settings) -> list[Path]:
+    """The N-Quads file of every import saved under ``imports/`` (``c2c build`` loads them
+    too)."""
     folder = imports_folder(settings)
-    paths = sorted(folder.glob("*.nq")) if folder.is_dir() else []
-    return [g for path in paths for g in graphs_in_nquads(path)]
+    return sorted(folder.glob("*.nq")) if folder.is_dir() else []
 
 
 __all__ = ["ImportResult", "run_import", "save_and_apply", "saved_imports"]
