@@ -26,7 +26,7 @@ from loaders.config import Settings
 from loaders.curated import read_curated
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
-from loaders.namespaces import Minter
+from loaders.namespaces import PREFIXES, Minter
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
@@ -60,9 +60,11 @@ def derive(store: OxigraphStore, minter: Minter) -> None:
     and the search keys of every place (``graph/search``, :mod:`loaders.search`)."""
     from loaders.search import search_quads
 
-    store.raw.remove_graph(ox.NamedNode(str(minter.graph("derived"))))
-    for _name, text in assets.queries_in("derive"):
-        store.update(text, base_iri=minter.base)
+    derived = ox.NamedNode(str(minter.graph("derived")))
+    store.raw.remove_graph(derived)
+    for _name, text in assets.queries_in("derive"):  # in order: later ones read earlier ones
+        triples = store.raw.query(text, base_iri=minter.base, prefixes=PREFIXES)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples)
     store.raw.remove_graph(ox.NamedNode(str(minter.graph("search"))))
     store.extend(search_quads(store, minter))
 
@@ -123,7 +125,7 @@ def build(settings: Settings, *, progress: bool = True,
 
         step("describe")
         describe(store, minter)
-        graphs = {g: store.triple_count(g) for g in store.named_graphs()}
+        graphs = store.graph_counts()
         store.flush()
         del store
         bar.update()

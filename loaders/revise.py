@@ -78,7 +78,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             if violations:
                 raise ValidationFailed(violations, report_text(violations))
             describe(store, minter)
-            graphs = {g: store.triple_count(g) for g in store.named_graphs()}
+            graphs = store.graph_counts()
             default = sum(1 for _ in store.raw.quads_for_pattern(None, None, None,
                                                                  ox.DefaultGraph()))
             store.flush()

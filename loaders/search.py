@@ -11,6 +11,7 @@ client, and ``/search?q=`` runs the same match with ranking.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -23,6 +24,9 @@ _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
                       "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
                       "", "e", "yu", "ya", "i", "yi", "ye", "w"], strict=True))
+_CYRILLIC_TABLE = str.maketrans(_CYRILLIC)
+_HAS_CYRILLIC = re.compile("[\u0400-\u04ff]").search
+_ASCII_PUNCTUATION = re.compile("[^a-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -32,6 +36,8 @@ def fold(text: str) -> str:
     >>> fold("Lào Cai"), fold("Sankt-Peterburg"), fold("北京市")
     ('lao cai', 'sankt peterburg', '北京市')
     """
+    if text.isascii():  # the common case, without Unicode decomposition
+        return " ".join(_ASCII_PUNCTUATION.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text.lower())
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join("".join(c if c.isalnum() else " " for c in kept).split())
@@ -39,12 +45,15 @@ def fold(text: str) -> str:
 
 def transliterate(text: str) -> str:
     """Cyrillic letters to Latin (a simple BGN-like table); other characters unchanged."""
-    return "".join(_CYRILLIC.get(c, c) for c in text.lower())
+    return text.lower().translate(_CYRILLIC_TABLE)
 
 
 def keys(text: str) -> set[str]:
     """The search keys of one name: folded, and folded after transliteration."""
-    return {k for k in (fold(text), fold(transliterate(text))) if k}
+    folded = fold(text)
+    if not _HAS_CYRILLIC(text):
+        return {folded} if folded else set()
+    return {k for k in (folded, fold(transliterate(text))) if k}
 
 
 @cache
@@ -67,20 +76,28 @@ def search_quads(store, minter: Minter) -> list[ox.Quad]:
     by_id, by_name = _geonames()
     found: dict[str, set[str]] = {}
     english: dict[str, str] = {}
-    extra: dict[str, list[str]] = {}
+    geonames: dict[str, str] = {}
+    country: dict[str, str] = {}
     for row in store.query(assets.query("search/place-names.rq")):
-        thing = row["thing"].value
-        found.setdefault(thing, set()).update(keys(row["name"].value))
-        if row["name"].language == "en":
-            english[thing] = row["name"].value
-        if row["geonames"] is not None and row["geonames"].value in by_id:
-            extra[thing] = by_id[row["geonames"].value]
-        if row["country"] is not None and thing in english and thing not in extra:
-            code = row["country"].value.rsplit("/", 1)[-1].lower()
-            extra[thing] = by_name.get((fold(english[thing]), code), [])
+        thing, name = row["thing"].value, row["name"]
+        found.setdefault(thing, set()).update(keys(name.value))
+        if name.language == "en":
+            english[thing] = min(english.get(thing, name.value), name.value)
+        if row["geonames"] is not None:
+            geonames[thing] = row["geonames"].value
+        if row["country"] is not None:
+            country[thing] = row["country"].value.rsplit("/", 1)[-1].lower()
     quads = []
-    for thing, names in found.items():
-        for name in extra.get(thing, ()):
+    for thing in sorted(found):
+        names = found[thing]
+        if geonames.get(thing) in by_id:
+            extra = by_id[geonames[thing]]
+        elif thing in english and thing in country:
+            extra = by_name.get((fold(english[thing]), country[thing]), [])
+        else:
+            extra = []
+        for name in extra:
             names |= keys(name)
-        quads += [ox.Quad(ox.NamedNode(thing), prop, ox.Literal(k), graph) for k in sorted(names)]
+        node = ox.NamedNode(thing)
+        quads += [ox.Quad(node, prop, ox.Literal(k), graph) for k in sorted(names)]
     return quads
