@@ -64,6 +64,8 @@ def test_build_then_a_violating_build_keeps_the_previous_store(tmp_path: Path) -
     assert "parties of a relationship must be distinct" in second.stderr
     assert "Traceback" not in second.stderr
     assert location.current() == served
+    # the refused build was loaded into a folder of its own, which is gone again
+    assert [p for p in location.builds.iterdir()] == [served]
     store = location.open_current()
     assert bool(store.query("ASK { ?a c2c:twinnedWith ?b }"))
 
