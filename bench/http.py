@@ -157,9 +157,15 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--kinds", default=",".join((*KINDS, "mix")),
+                        help="the queries to drive, comma-separated")
+    parser.add_argument("--floor", action="store_true",
+                        help="also drive bench/floor.py: gunicorn with c2c's settings answering "
+                             "a constant body, the ceiling of any Python front here")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
+    kinds = args.kinds.split(",")
     root = Path(tempfile.mkdtemp(prefix="c2c-bench-http-"))
     servers: list[subprocess.Popen] = []
     try:
@@ -174,31 +180,37 @@ def main() -> None:
         servers.append(native)
         wait_for(f"http://127.0.0.1:{native_port}/query?query=ASK%7B%7D", native)
         targets = {"native": (f"http://127.0.0.1:{native_port}", "/query")}
-        for name, cache in (("c2c", str(64 * 1024 * 1024)), ("c2c-nocache", "0")):
+        fronts = [("c2c", str(64 * 1024 * 1024), "endpoint.app:create_app()"),
+                  ("c2c-nocache", "0", "endpoint.app:create_app()")]
+        if args.floor:
+            fronts.append(("floor", "0", "bench.floor:app"))
+        for name, cache, wsgi in fronts:
             port = free_port()
             env = dict(os.environ, C2C_STORE=str(root / "store"), C2C_PORT=str(port),
                        C2C_HOST="127.0.0.1", C2C_WORKERS="2", C2C_THREADS="8",
                        C2C_RESULT_CACHE_BYTES=cache, C2C_QUERY_TIMEOUT="30")
             proc = subprocess.Popen(
-                [str(bin_dir / "gunicorn"), "-c", "python:endpoint.gunicorn_conf",
-                 "endpoint.app:create_app()"], env=env, cwd=ROOT,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                [str(bin_dir / "gunicorn"), "-c", "python:endpoint.gunicorn_conf", wsgi],
+                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             servers.append(proc)
             wait_for(f"http://127.0.0.1:{port}/healthz", proc)
             targets[name] = (f"http://127.0.0.1:{port}", "/sparql")
         results: list[dict] = []
-        for kind in (*KINDS, "mix"):
+        for kind in kinds:
             for clients in levels:
                 row = {"kind": kind, "clients": clients}
                 for name, (base, path) in targets.items():
                     row[name] = drive(base, path, kind, cities, clients, args.seconds)
-                for name in ("c2c", "c2c-nocache"):
-                    row[f"{name}/native"] = row[name]["qps"] / max(row["native"]["qps"], 1e-9)
+                for name in targets:
+                    if name != "native":
+                        row[f"{name}/native"] = row[name]["qps"] / max(row["native"]["qps"], 1e-9)
                 results.append(row)
+                floor = (f" | floor {row['floor']['qps']:8.1f} ({row['floor/native']:.2f}x)"
+                         if "floor" in row else "")
                 print(f"{kind:13s} {clients:3d} clients: native {row['native']['qps']:8.1f} q/s"
                       f" | c2c {row['c2c']['qps']:8.1f} ({row['c2c/native']:.2f}x)"
                       f" | no cache {row['c2c-nocache']['qps']:8.1f} "
-                      f"({row['c2c-nocache/native']:.2f}x)", flush=True)
+                      f"({row['c2c-nocache/native']:.2f}x){floor}", flush=True)
         args.out.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         report = {"triples": count, "seconds_per_cell": args.seconds, "cpus": os.cpu_count(),
