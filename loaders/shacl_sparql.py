@@ -186,8 +186,8 @@ class Compiler:
         found: list[Constraint] = []
         path = self.path(shape)
         for predicate in sorted(set(self.shapes.predicates(shape, None))):
-            if predicate in _IGNORED:
-                continue
+            if predicate in _IGNORED or not predicate.startswith(str(SH)):
+                continue  # not a constraint parameter (rdfs:comment and the like)
             for parameter in self.shapes.objects(shape, predicate):
                 found.append(self.component(shape, path, predicate, parameter, reported))
         for property_shape in self.shapes.objects(shape, SH.property):

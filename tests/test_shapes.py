@@ -184,7 +184,7 @@ def test_a_shape_the_compiler_cannot_handle_is_refused_by_name() -> None:
 
     shapes = Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; ex:note "not a constraint" ;
             sh:property [ sh:path ex:p ; sh:equals ex:q ; sh:message "p equals q" ] .""",
                            format="turtle")
     with pytest.raises(ShapeNotCompiled, match="equals"):
