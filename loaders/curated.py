@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
 from rdflib import Literal as RdflibLiteral
+from rdflib import URIRef
 
 from loaders import namespaces as ns
 from loaders.errors import InputError, Location
@@ -75,11 +75,6 @@ class GraphSink:
     def __len__(self) -> int:
         return len(self.quads)
 
-    def to_rdflib(self) -> Graph:
-        data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in self.quads],
-                            format=ox.RdfFormat.N_TRIPLES)
-        return Graph(identifier=self.identifier).parse(data=data, format="nt")
-
 SOURCE_TYPES = {
     "AcademicArticle": BIBO.AcademicArticle,
     "Article": BIBO.Article,
@@ -113,7 +108,7 @@ class CuratedData:
 
     def node(self, kind: str, key: str) -> ox.NamedNode:
         """The IRI :meth:`Minter.thing` mints, as a pyoxigraph term."""
-        return ox.NamedNode(f"{self.minter.base}id/{kind}/{key}")
+        return ox.NamedNode(self.minter.thing_iri(kind, key))
 
     def quads(self) -> list[ox.Quad]:
         return [q for g in self.graphs.values() for q in g.quads]

@@ -94,7 +94,11 @@ class Minter:
 
     def thing(self, kind: str, key: str) -> URIRef:
         """``{base}id/{kind}/{key}``."""
-        return URIRef(f"{self.base}id/{kind}/{key}")
+        return URIRef(self.thing_iri(kind, key))
+
+    def thing_iri(self, kind: str, key: str) -> str:
+        """The IRI :meth:`thing` mints, as a plain string (for pyoxigraph terms)."""
+        return f"{self.base}id/{kind}/{key}"
 
     def graph(self, name: str) -> URIRef:
         """``{base}graph/{name}``."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -49,7 +49,7 @@ CASTABLE = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
 _IGNORED = {SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.path,
             SH.targetClass, SH.targetSubjectsOf, SH.targetNode, SH.target, SH.property,
             SH.deactivated, SH.flags, SH.prefixes, SH.declare, SH.prefix, SH.namespace,
-            RDF.type, SH.sparql}
+            SH.sparql}
 
 
 class ShapeNotCompiled(StoreError):  # noqa: N818 - reads as a sentence where it is raised
@@ -91,14 +91,14 @@ class Constraint:
     path: tuple[str, ...] | None
     """The IRIs of the steps of the shape's path; None for a node shape."""
     kind: str
-    render_body: object  # Callable[[str, str, _Fresh], str]
+    render_body: Callable[[str, str, _Fresh], str]
     reports_value: bool = True
     inner: tuple[Constraint, ...] = ()
     extra: tuple[str, ...] = ()
     """Further variables that tell results apart (``sh:uniqueLang``: one per language)."""
 
     def render(self, focus: str, value: str, fresh: _Fresh) -> str:
-        return self.render_body(focus, value, fresh)  # type: ignore[operator]
+        return self.render_body(focus, value, fresh)
 
 
 @dataclass(frozen=True)
@@ -365,7 +365,8 @@ def compile_shapes(shapes: Graph) -> tuple[list[Check], dict[str, str]]:
 
 def _details(store: ox.Store, hit_value: object, inner: tuple[Constraint, ...],
              prefixes: dict[str, str], kwargs: dict) -> Iterator[str]:
-    """The messages of the inner constraints that *hit_value* violates (recursively)."""
+    """The messages of the inner constraints (one level down) that *hit_value* violates, as
+    pySHACL lists them under ``sh:detail``."""
     for constraint in inner:
         fresh = _Fresh(nested=True)
         query = f"SELECT ?focus WHERE {{ {constraint.render('?focus', fresh(), fresh)} }} LIMIT 1"

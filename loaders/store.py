@@ -111,12 +111,6 @@ class OxigraphStore:
         """The IRIs of every named graph, sorted."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def triple_count(self, graph: str | None = None) -> int:
-        """Number of quads in *graph*, or in the whole store."""
-        if graph is None:
-            return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-
     def graph_counts(self) -> dict[str, int]:
         """Number of quads in every named graph (counted by Oxigraph, not in Python)."""
         query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"

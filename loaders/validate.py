@@ -100,7 +100,7 @@ def _short(term: object) -> str:
     return str(term)
 
 
-def _short_path(path: object, graph: Graph) -> str | None:
+def _short_path(path: object, graph: Graph | None = None) -> str | None:
     """A SHACL path as ``p`` or ``p1/p2`` (an rdflib path node or the compiler's text)."""
     if path is None:
         return None
@@ -108,7 +108,7 @@ def _short_path(path: object, graph: Graph) -> str | None:
         return "/".join(_short_iri(step) for step in path)
     if isinstance(path, URIRef):
         return _short(path)
-    if (path, RDF.first, None) in graph:
+    if graph is not None and (path, RDF.first, None) in graph:
         return "/".join(_short(step) for step in Collection(graph, path))
     return _short(path)
 
@@ -161,7 +161,7 @@ def validate_store(store: ox.Store, origins: Mapping[str, Location] | None = Non
     for hit in shacl_sparql.run(store, checks, prefixes, default_graph=graphs):
         c = hit.constraint
         found.append(Violation(
-            focus=_short(hit.focus), path=_short_path(c.path, Graph()), message=c.message,
+            focus=_short(hit.focus), path=_short_path(c.path), message=c.message,
             shape=_short_iri(c.shape), severity="sh:Violation",
             value=_short(hit.value) or None, location=_location(origins, hit.focus),
             details=hit.details))
