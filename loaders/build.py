@@ -1,13 +1,15 @@
-"""The build pipeline: sources → RDF → a new store → SHACL validation → derivation → switch.
+"""The build pipeline: sources → RDF → SHACL validation → a new store → derivation → switch.
 
-Data flows one way. :func:`build` reads the curated tables into quads, bulk-loads them with
-the ontology and the saved imports into a *new* store folder that nothing serves, validates
-that store with the shapes compiled to SPARQL (:func:`loaders.validate.validate_store`),
-materialises the derived graph and the VoID description, and only then makes the new store
-current (:meth:`loaders.store.StoreLocation.swap`). A violation, or any other failure, removes
-the new folder; the store that was serving keeps serving. (Validating *in* the new store,
-rather than before loading, is what lets validation run at Oxigraph's speed; the README says
-why.)
+Data flows one way. :func:`build` reads the curated tables into quads and bulk-loads them, with
+the ontology and the saved imports, into an in-memory *staging* store; validates it with the
+shapes compiled to SPARQL (:func:`loaders.validate.validate_store`) — a violation stops the
+build before anything is written to disk; then creates a *new* store folder that nothing serves
+and bulk-loads the source graphs into it on another thread while the derived graph, the search
+keys and the VoID description are materialised in memory; writes those too; and only then makes
+the new store current (:meth:`loaders.store.StoreLocation.swap`). Any failure removes the new
+folder; the store that was serving keeps serving. (Oxigraph answers the validation and
+derivation queries several times faster in memory than on disk; the README says why the
+build is shaped this way.)
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from loaders.curated import read_curated
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
-from loaders.store import BuildInfo, OxigraphStore, StoreLocation
+from loaders.store import BackgroundLoad, BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
-STEPS = ("read", "load", "validate", "derive", "describe", "switch")
+STEPS = ("read", "stage", "validate", "write", "derive", "describe", "switch")
+# the graphs derive() and describe() write; every other graph holds a source, and is validated
+DERIVED_GRAPHS = ("derived", "search", "void")
 
 
 @dataclass(frozen=True)
@@ -95,50 +99,64 @@ def build(settings: Settings, *, progress: bool = True,
         if on_step is not None:
             on_step(name)
 
-    step("read")
-    curated = read_curated(settings.data, minter)
-    imports = saved_imports(settings)
-    bar.update()
-
-    build_dir = location.new_build()
     try:
-        step("load")
-        store = OxigraphStore.open(build_dir, read_only=False)
+        step("read")
+        curated = read_curated(settings.data, minter)
+        imports = saved_imports(settings)
+        bar.update()
+
+        step("stage")
+        staging = OxigraphStore.in_memory("staging")
         for path in assets.ontology_files():
             name = "ontology" if path.name == "c2c.ttl" else "vocab"
-            store.raw.bulk_load(path.read_bytes(), format=ox.RdfFormat.TURTLE,
-                                to_graph=ox.NamedNode(str(minter.graph(name))))
-        store.extend(curated.quads())
+            staging.raw.bulk_load(path.read_bytes(), format=ox.RdfFormat.TURTLE,
+                                  to_graph=ox.NamedNode(str(minter.graph(name))))
+        staging.extend(curated.quads())
         for path in imports:
-            store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            staging.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         bar.update()
 
         step("validate")
-        violations = validate_store(store.raw, curated.origins)
-        if violations:
+        violations = validate_store(staging.raw, curated.origins)
+        if violations:  # refused before anything is written to disk
             raise ValidationFailed(violations, report_text(violations))
         bar.update()
 
-        step("derive")
-        derive(store, minter)
-        bar.update()
+        build_dir = location.new_build()
+        writer: BackgroundLoad | None = None
+        try:
+            step("write")
+            store = OxigraphStore.open(build_dir, read_only=False)
+            writer = BackgroundLoad(store.raw, staging.dump())  # the sources, while deriving
+            bar.update()
 
-        step("describe")
-        describe(store, minter)
-        graphs = store.graph_counts()
-        store.flush()
-        del store
-        bar.update()
+            step("derive")
+            derive(staging, minter)
+            bar.update()
 
-        step("switch")
-        info = BuildInfo(version=build_dir.name, finished=time.time(),
-                         quads=sum(graphs.values()), graphs=graphs)
-        location.mark_complete(build_dir, info)
-        location.swap(build_dir)
-        bar.update()
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
+            step("describe")
+            describe(staging, minter)
+            graphs = staging.graph_counts()
+            writer.join()
+            for name in DERIVED_GRAPHS:
+                graph = ox.NamedNode(str(minter.graph(name)))
+                store.raw.bulk_load(staging.dump(graph), format=ox.RdfFormat.N_TRIPLES,
+                                    to_graph=graph)
+            store.flush()
+            del store
+            bar.update()
+
+            step("switch")
+            info = BuildInfo(version=build_dir.name, finished=time.time(),
+                             quads=sum(graphs.values()), graphs=graphs)
+            location.mark_complete(build_dir, info)
+            location.swap(build_dir)
+            bar.update()
+        except BaseException:
+            if writer is not None:
+                writer.join(reraise=False)  # it writes into the folder about to be removed
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
     finally:
         bar.close()
     location.prune()

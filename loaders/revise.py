@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from loaders.build import derive, describe
+from loaders.build import DERIVED_GRAPHS, derive, describe
 from loaders.config import Settings
 from loaders.errors import StoreError, ValidationFailed
 from loaders.namespaces import Minter
@@ -29,7 +29,6 @@ from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
 T = TypeVar("T")
-_NOT_VALIDATED = ("derived", "void", "search")
 
 
 @contextmanager
@@ -47,7 +46,7 @@ def validated_graphs(store: OxigraphStore, minter: Minter
                      ) -> list[ox.NamedNode | ox.DefaultGraph]:
     """The graphs a SHACL check covers: every named graph but derived, search and VoID, and
     the default graph (a SPARQL update may write there)."""
-    skip = {str(minter.graph(name)) for name in _NOT_VALIDATED}
+    skip = {str(minter.graph(name)) for name in DERIVED_GRAPHS}
     return [*(ox.NamedNode(g) for g in store.named_graphs() if g not in skip),
             ox.DefaultGraph()]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -117,9 +118,37 @@ class OxigraphStore:
         return {row["g"].value: int(row["n"].value) for row in self._store.query(query)
                 if isinstance(row["g"], ox.NamedNode)}
 
+    def dump(self, graph: ox.NamedNode | None = None) -> bytes:
+        """Every quad as N-Quads, or the triples of one *graph* as N-Triples."""
+        if graph is None:
+            return self._store.dump(format=ox.RdfFormat.N_QUADS)
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+
     def flush(self) -> None:
         """Write everything to disk."""
         self._store.flush()
+
+
+class BackgroundLoad:
+    """Bulk-loads N-Quads into a store on another thread. Oxigraph releases the GIL while it
+    parses and writes, so the build derives in memory meanwhile; :meth:`join` waits and
+    re-raises what the load raised."""
+
+    def __init__(self, store: ox.Store, nquads: bytes) -> None:
+        self._error: BaseException | None = None
+
+        def load() -> None:
+            try:
+                store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            except BaseException as exc:  # handed to join()
+                self._error = exc
+        self._thread = threading.Thread(target=load, name="c2c-bulk-load", daemon=True)
+        self._thread.start()
+
+    def join(self, *, reraise: bool = True) -> None:
+        self._thread.join()
+        if reraise and self._error is not None:
+            raise StoreError(f"loading the new store failed: {self._error}") from self._error
 
 
 @dataclass(frozen=True)

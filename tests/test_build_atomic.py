@@ -7,12 +7,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
+
+import loaders.build as build_module
 from loaders.build import build
 from loaders.config import Settings
-from loaders.store import StoreLocation
+from loaders.errors import StoreError, ValidationFailed
+from loaders.store import OxigraphStore, StoreLocation
+from loaders.validate import Violation
 from tests.conftest import DATA, ROOT
 
 CHILD = """
@@ -24,8 +30,8 @@ from loaders.config import Settings
 signal_file = Path(sys.argv[2])
 
 def on_step(name):
-    if name == "derive":          # the new store folder exists and holds the loaded data
-        signal_file.write_text("loading done, deriving next")
+    if name == "derive":          # the new store folder exists; the sources are being loaded
+        signal_file.write_text("loading the new folder, deriving next")
         while True:               # wait here to be killed
             time.sleep(0.1)
 
@@ -70,3 +76,58 @@ def test_sigkill_during_build_leaves_previous_store(tmp_path: Path) -> None:
     assert count(location.open_current()) == answer
     leftovers = {p.name for p in location.builds.iterdir()}
     assert leftovers == {before.name, summary.path.name}
+
+
+def _served_build(tmp_path: Path) -> tuple[Settings, StoreLocation, Path, int]:
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    build(settings, progress=False)
+    location = StoreLocation(settings.store)
+    return settings, location, location.current(), count(location.open_current())
+
+
+def test_failure_while_the_new_folder_is_written_removes_it(tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """The source graphs are bulk-loaded on a second thread; when that load fails, the build
+    fails with a StoreError, the folder is removed and the previous store keeps serving."""
+    settings, location, before, answer = _served_build(tmp_path)
+    real_dump = OxigraphStore.dump
+
+    def broken_dump(self, graph=None):
+        return b"<not n-quads" if graph is None else real_dump(self, graph)
+    monkeypatch.setattr(OxigraphStore, "dump", broken_dump)
+    with pytest.raises(StoreError, match="loading the new store failed"):
+        build(settings, progress=False)
+    assert [p for p in location.builds.iterdir()] == [before]
+    assert location.current() == before
+    assert count(location.open_current()) == answer
+
+
+def test_failure_while_deriving_waits_for_the_writer_then_removes_the_folder(
+        tmp_path: Path, monkeypatch) -> None:
+    settings, location, before, answer = _served_build(tmp_path)
+
+    def failing_derive(store, minter):
+        raise RuntimeError("derivation failed on purpose")
+    monkeypatch.setattr(build_module, "derive", failing_derive)
+    with pytest.raises(RuntimeError, match="on purpose"):
+        build(settings, progress=False)
+    assert not [t for t in threading.enumerate() if t.name == "c2c-bulk-load"]
+    assert [p for p in location.builds.iterdir()] == [before]
+    assert count(location.open_current()) == answer
+
+
+def test_a_violation_is_refused_before_a_folder_is_made(tmp_path: Path, monkeypatch) -> None:
+    settings, location, before, _answer = _served_build(tmp_path)
+    made = []
+    real_new_build = StoreLocation.new_build
+
+    def spy(self):
+        made.append(True)
+        return real_new_build(self)
+    monkeypatch.setattr(StoreLocation, "new_build", spy)
+    monkeypatch.setattr(build_module, "validate_store", lambda store, origins: [
+        Violation("ex:x", None, "made up", "ex:Shape", "Violation", None, None)])
+    with pytest.raises(ValidationFailed):
+        build(settings, progress=False)
+    assert made == []
+    assert [p for p in location.builds.iterdir()] == [before]
