@@ -215,6 +215,12 @@ class Compiler:
             return Constraint(name, message, path_text, kind, body, reports_value,
                               tuple(inner), tuple(extra))
 
+        # At the top level maxCount and uniqueLang count with GROUP BY in a subquery over the
+        # whole path: Oxigraph then walks each value once, where pairwise-distinct patterns
+        # grow with the square of the values (1M quads, in memory: maxCount of the parties
+        # 0.23 s → 0.08 s; on disk 1.33 s → 0.22 s). Inside EXISTS (sh:node, sh:or) the
+        # correlated pairwise forms stay. (minCount keeps FILTER NOT EXISTS: counting was
+        # slower there in memory.)
         if predicate == SH.minCount:
             n = int(parameter)
 
@@ -224,8 +230,13 @@ class Compiler:
             return make(min_count, reports_value=False)
         if predicate == SH.maxCount:
             n = int(parameter)
-            return make(lambda f, v, fresh: self._distinct_values(
-                f, sparql_path, [fresh() for _ in range(n + 1)]), reports_value=False)
+
+            def max_count(f: str, v: str, fresh: _Fresh) -> str:
+                if not fresh.nested:
+                    x = fresh()
+                    return _grouped(f, f"{f} {sparql_path} {x} .", f"COUNT(DISTINCT {x}) > {n}")
+                return self._distinct_values(f, sparql_path, [fresh() for _ in range(n + 1)])
+            return make(max_count, reports_value=False)
         if predicate == SH.datatype:
             return make(lambda f, v, fresh:
                         f"{values(f, v)} FILTER (!({_has_datatype(v, str(parameter))}))")
@@ -263,6 +274,11 @@ class Compiler:
                 return make(lambda f, v, fresh: "FILTER (false)", reports_value=False)
 
             def unique_lang(f: str, v: str, fresh: _Fresh) -> str:
+                if not fresh.nested:
+                    x = fresh()
+                    tagged = (f"{f} {sparql_path} {x} . FILTER (lang({x}) != \"\") "
+                              f"BIND (LCASE(lang({x})) AS ?lang)")
+                    return _grouped(f"{f} ?lang", tagged, f"COUNT(DISTINCT {x}) > 1")
                 a, b = fresh(), fresh()
                 return (f"{f} {sparql_path} {a} . {f} {sparql_path} {b} . "
                         f"FILTER (!sameTerm({a}, {b}) && lang({a}) != \"\" && "
@@ -348,6 +364,11 @@ def _fails(constraints: list[Constraint], focus: str, fresh: _Fresh) -> str:
     finally:
         fresh.nested = outer
     return f"EXISTS {{ {branches} }}"
+
+
+def _grouped(keys: str, pattern: str, having: str) -> str:
+    """A subquery: the *keys* of the solutions of *pattern* whose group satisfies *having*."""
+    return f"{{ SELECT {keys} WHERE {{ {pattern} }} GROUP BY {keys} HAVING ({having}) }}"
 
 
 def _has_datatype(v: str, datatype: str) -> str:
