@@ -29,10 +29,10 @@ from loaders.curated import read_curated
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
-from loaders.store import BackgroundLoad, BuildInfo, OxigraphStore, StoreLocation
+from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
-STEPS = ("read", "stage", "validate", "write", "derive", "describe", "switch")
+STEPS = ("read", "validate", "derive", "describe", "switch")
 # the graphs derive() and describe() write; every other graph holds a source, and is validated
 DERIVED_GRAPHS = ("derived", "search", "void")
 
@@ -59,18 +59,28 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def derive(store: OxigraphStore, minter: Minter) -> None:
+def derive(store: OxigraphStore, minter: Minter,
+           on_graph: Callable[[ox.NamedNode], None] | None = None) -> None:
     """Materialise the derived graph anew from the store's agreements, memberships, periods,
-    and the search keys of every place (``graph/search``, :mod:`loaders.search`)."""
-    from loaders.search import search_quads
+    and the search keys of every place (``graph/search``, :mod:`loaders.search`).
+    *on_graph* is called with each graph as soon as it is complete (the build writes it to
+    disk then)."""
+    from loaders.search import search_ntriples
 
     derived = ox.NamedNode(str(minter.graph("derived")))
     store.raw.remove_graph(derived)
     for _name, text in assets.queries_in("derive"):  # in order: later ones read earlier ones
         triples = store.raw.query(text, base_iri=minter.base, prefixes=PREFIXES)
-        store.extend(ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples)
-    store.raw.remove_graph(ox.NamedNode(str(minter.graph("search"))))
-    store.extend(search_quads(store, minter))
+        # serialised and parsed by Oxigraph, never turned into Python objects
+        store.raw.bulk_load(triples.serialize(format=ox.RdfFormat.N_TRIPLES),
+                            format=ox.RdfFormat.N_TRIPLES, to_graph=derived)
+    if on_graph is not None:
+        on_graph(derived)
+    search = ox.NamedNode(str(minter.graph("search")))
+    store.raw.remove_graph(search)
+    store.raw.bulk_load(search_ntriples(store), format=ox.RdfFormat.N_TRIPLES, to_graph=search)
+    if on_graph is not None:
+        on_graph(search)
 
 
 def describe(store: OxigraphStore, minter: Minter) -> None:
@@ -99,64 +109,68 @@ def build(settings: Settings, *, progress: bool = True,
         if on_step is not None:
             on_step(name)
 
+    build_dir = location.new_build()
+    store: OxigraphStore | None = None
+    writer: BackgroundWriter | None = None
     try:
         step("read")
-        curated = read_curated(settings.data, minter)
-        imports = saved_imports(settings)
-        bar.update()
-
-        step("stage")
+        store = OxigraphStore.open(build_dir, read_only=False)
+        writer = BackgroundWriter(store.raw)
         staging = OxigraphStore.in_memory("staging")
+
+        def stage(data: bytes | Path, rdf_format: ox.RdfFormat,
+                  graph: ox.NamedNode | None = None) -> None:
+            """Into the staging store now, and into the new folder on the writer's thread."""
+            writer.load(data, rdf_format, graph)
+            source = {"path": str(data)} if isinstance(data, Path) else {"input": data}
+            staging.raw.bulk_load(**source, format=rdf_format, to_graph=graph)
+
         for path in assets.ontology_files():
             name = "ontology" if path.name == "c2c.ttl" else "vocab"
-            staging.raw.bulk_load(path.read_bytes(), format=ox.RdfFormat.TURTLE,
-                                  to_graph=ox.NamedNode(str(minter.graph(name))))
-        staging.extend(curated.quads())
-        for path in imports:
-            staging.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            stage(path, ox.RdfFormat.TURTLE, ox.NamedNode(str(minter.graph(name))))
+
+        def stage_table(quads: list[ox.Quad]) -> None:
+            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+            staging.extend(quads)
+        curated = read_curated(settings.data, minter, on_table=stage_table)
+        for path in saved_imports(settings):
+            stage(path, ox.RdfFormat.N_QUADS)
         bar.update()
 
         step("validate")
         violations = validate_store(staging.raw, curated.origins)
-        if violations:  # refused before anything is written to disk
+        if violations:
             raise ValidationFailed(violations, report_text(violations))
         bar.update()
 
-        build_dir = location.new_build()
-        writer: BackgroundLoad | None = None
-        try:
-            step("write")
-            store = OxigraphStore.open(build_dir, read_only=False)
-            writer = BackgroundLoad(store.raw, staging.dump())  # the sources, while deriving
-            bar.update()
+        def write(graph: ox.NamedNode) -> None:
+            writer.load(staging.dump(graph), ox.RdfFormat.N_TRIPLES, graph)
 
-            step("derive")
-            derive(staging, minter)
-            bar.update()
+        step("derive")
+        derive(staging, minter, on_graph=write)
+        bar.update()
 
-            step("describe")
-            describe(staging, minter)
-            graphs = staging.graph_counts()
-            writer.join()
-            for name in DERIVED_GRAPHS:
-                graph = ox.NamedNode(str(minter.graph(name)))
-                store.raw.bulk_load(staging.dump(graph), format=ox.RdfFormat.N_TRIPLES,
-                                    to_graph=graph)
-            store.flush()
-            del store
-            bar.update()
+        step("describe")
+        describe(staging, minter)
+        write(ox.NamedNode(str(minter.graph("void"))))
+        graphs = staging.graph_counts()
+        writer.join()
+        store.flush()
+        writer = store = None  # closed before the folder is served
+        bar.update()
 
-            step("switch")
-            info = BuildInfo(version=build_dir.name, finished=time.time(),
-                             quads=sum(graphs.values()), graphs=graphs)
-            location.mark_complete(build_dir, info)
-            location.swap(build_dir)
-            bar.update()
-        except BaseException:
-            if writer is not None:
-                writer.join(reraise=False)  # it writes into the folder about to be removed
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise
+        step("switch")
+        info = BuildInfo(version=build_dir.name, finished=time.time(),
+                         quads=sum(graphs.values()), graphs=graphs)
+        location.mark_complete(build_dir, info)
+        location.swap(build_dir)
+        bar.update()
+    except BaseException:
+        if writer is not None:
+            writer.join(reraise=False)  # it writes into the folder about to be removed
+        writer = store = None  # closes RocksDB: its own threads write into the folder too
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
     finally:
         bar.close()
     location.prune()

@@ -67,6 +67,8 @@ class GraphSink:
         self.identifier = identifier
         self.name = ox.NamedNode(str(identifier))
         self.quads: list[ox.Quad] = []
+        self.handed_on = 0
+        """How many of :attr:`quads` :meth:`CuratedData.new_quads` has already returned."""
 
     def add(self, triple: tuple) -> None:
         subject, predicate, obj = triple
@@ -112,6 +114,13 @@ class CuratedData:
 
     def quads(self) -> list[ox.Quad]:
         return [q for g in self.graphs.values() for q in g.quads]
+
+    def new_quads(self) -> list[ox.Quad]:
+        """The quads added since the last call (the build hands each table on as it is read)."""
+        new = [q for g in self.graphs.values() for q in g.quads[g.handed_on:]]
+        for g in self.graphs.values():
+            g.handed_on = len(g.quads)
+        return new
 
     def source_graph(self, row: Row, column: str = "source") -> tuple[GraphSink, ox.NamedNode]:
         """The graph of the source a row cites, and that source's node."""
@@ -557,9 +566,11 @@ TABLES: list[tuple[str, list[str], list[str], Reader]] = [
 ]
 
 
-def read_curated(folder: Path, minter: Minter) -> CuratedData:
+def read_curated(folder: Path, minter: Minter,
+                 on_table: Callable[[list[ox.Quad]], None] | None = None) -> CuratedData:
     """Read every table of *folder*; a table that is absent is skipped, but ``sources.csv``
-    and ``places.csv`` are required because everything else refers to them."""
+    and ``places.csv`` are required because everything else refers to them. *on_table* is
+    given the quads of each table as soon as it is read."""
     data = CuratedData(minter)
     if not folder.is_dir():
         raise InputError(Location(folder), "data folder not found")
@@ -576,4 +587,6 @@ def read_curated(folder: Path, minter: Minter) -> CuratedData:
             continue
         for row in read_table(path, required, optional):
             reader(data, row)
+        if on_table is not None:
+            on_table(data.new_quads())
     return data

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import threading
 import time
@@ -129,23 +130,41 @@ class OxigraphStore:
         self._store.flush()
 
 
-class BackgroundLoad:
-    """Bulk-loads N-Quads into a store on another thread. Oxigraph releases the GIL while it
-    parses and writes, so the build derives in memory meanwhile; :meth:`join` waits and
-    re-raises what the load raised."""
+class BackgroundWriter:
+    """Bulk-loads RDF into an on-disk store on a thread of its own, one load after another in
+    the order they were given. Oxigraph releases the GIL while it parses and writes, so the
+    build validates and derives in memory meanwhile. After a failed load the rest are
+    skipped; :meth:`join` waits for the queue to drain and re-raises the failure."""
 
-    def __init__(self, store: ox.Store, nquads: bytes) -> None:
+    _DONE = object()
+
+    def __init__(self, store: ox.Store) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
 
-        def load() -> None:
-            try:
-                store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
-            except BaseException as exc:  # handed to join()
-                self._error = exc
-        self._thread = threading.Thread(target=load, name="c2c-bulk-load", daemon=True)
+        def work() -> None:
+            while (job := self._queue.get()) is not self._DONE:
+                if self._error is None:
+                    try:
+                        store.bulk_load(**job)
+                    except BaseException as exc:  # handed to join()
+                        # without its traceback, whose frames would keep the store open
+                        self._error = exc.with_traceback(None)
+        self._thread = threading.Thread(target=work, name="c2c-bulk-load", daemon=True)
         self._thread.start()
 
+    def load(self, data: bytes | Path, rdf_format: ox.RdfFormat,
+             graph: ox.NamedNode | None = None) -> None:
+        """Queue *data* (bytes, or a file) in *rdf_format*, into *graph* for a triple format."""
+        job: dict[str, Any] = {"format": rdf_format}
+        job["path" if isinstance(data, Path) else "input"] = \
+            str(data) if isinstance(data, Path) else data
+        if graph is not None:
+            job["to_graph"] = graph
+        self._queue.put(job)
+
     def join(self, *, reraise: bool = True) -> None:
+        self._queue.put(self._DONE)
         self._thread.join()
         if reraise and self._error is not None:
             raise StoreError(f"loading the new store failed: {self._error}") from self._error

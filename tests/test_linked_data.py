@@ -238,3 +238,15 @@ def test_country_page_has_a_timeline_across_policy_periods(client) -> None:
     assert "1993: " in page and "Khabarovsk" in page
     everything = client.get("/doc/country/cn.html").data.decode()
     assert everything.count("timeline-agreement") >= page.count("timeline-agreement") > 5
+
+
+@pytest.mark.parametrize("text", ["lao cai", "北京市", 'a "quoted" name', "back\\slash",
+                                  "line\nbreak", "tab\tand\rreturn", "\x00nul"])
+def test_search_keys_are_written_as_valid_n_triples(text: str) -> None:
+    """The search graph is written as N-Triples text; any key survives Oxigraph's parser."""
+    from loaders.search import _nt_string
+
+    line = f"<https://w3id.org/c2c/id/city/x> <https://w3id.org/c2c/ont#searchKey> " \
+           f"{_nt_string(text)} .\n"
+    [triple] = list(ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    assert triple.object == ox.Literal(text)
