@@ -40,11 +40,17 @@ def concept(scheme: str, name: str) -> ox.NamedNode:
     return node
 
 
+_DATATYPES: dict[str, ox.NamedNode] = {}
+
+
 def _literal(value: RdflibLiteral | None) -> ox.Literal | None:
     """A date parsed by :mod:`loaders.tables` as a pyoxigraph literal."""
     if value is None:
         return None
-    return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+    datatype = _DATATYPES.get(value.datatype)
+    if datatype is None:
+        datatype = _DATATYPES[value.datatype] = ox.NamedNode(str(value.datatype))
+    return ox.Literal(str(value), datatype=datatype)
 
 
 def _date(row: Row, column: str) -> ox.Literal | None:
@@ -125,7 +131,11 @@ class CuratedData:
     def source_graph(self, row: Row, column: str = "source") -> tuple[GraphSink, ox.NamedNode]:
         """The graph of the source a row cites, and that source's node."""
         key = self.ref(row, column, "source")
-        return self.graph(self.minter.source_graph(key)), self.node("source", key)
+        found = self._sources.get(key)
+        if found is None:
+            found = self._sources[key] = (self.graph(self.minter.source_graph(key)),
+                                          self.node("source", key))
+        return found
 
     def register(self, kind: str, key: str, row: Row, column: str) -> None:
         """Note that *row* defines thing *key* of *kind*; a second definition is an error."""
@@ -149,6 +159,7 @@ class CuratedData:
         self.origins.setdefault(node.value, row.where())
 
     place_kind: dict[str, str] = field(default_factory=dict)
+    _sources: dict[str, tuple[GraphSink, ox.NamedNode]] = field(default_factory=dict)
 
 
 def _labels(g: GraphSink, node: ox.NamedNode, row: Row, prop: ox.NamedNode = RDFS.label) -> None:

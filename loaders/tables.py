@@ -67,6 +67,9 @@ class Row:
         return raw == "true"
 
 
+_GYEAR, _GYEAR_MONTH, _DATE = XSD.gYear, XSD.gYearMonth, XSD.date  # looked up once
+
+
 def parse_date(raw: str, where: Location) -> Literal | None:
     """``YYYY`` → xsd:gYear, ``YYYY-MM`` → xsd:gYearMonth, ``YYYY-MM-DD`` → xsd:date.
 
@@ -76,17 +79,17 @@ def parse_date(raw: str, where: Location) -> Literal | None:
     if not raw:
         return None
     if _YEAR.match(raw):
-        return Literal(raw, datatype=XSD.gYear)
+        return Literal(raw, datatype=_GYEAR)
     if m := _YEAR_MONTH.match(raw):
         if not 1 <= int(m.group(2)) <= 12:
             raise InputError(where, f"{raw!r} is not a real month", term=raw)
-        return Literal(raw, datatype=XSD.gYearMonth)
+        return Literal(raw, datatype=_GYEAR_MONTH)
     if m := _DAY.match(raw):
         try:
             date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             raise InputError(where, f"{raw!r} is not a real date", term=raw) from None
-        return Literal(raw, datatype=XSD.date)
+        return Literal(raw, datatype=_DATE)
     raise InputError(where, f"{raw!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
                      term=raw)
 
