@@ -1,4 +1,4 @@
-"""bench/build: the whole ``c2c build`` (read → validate → load → derive → describe → switch)
+"""bench/build: the whole ``c2c build`` (read → validate → derive → describe → switch)
 on seeded synthetic curated tables, beside raw ``pyoxigraph.Store.bulk_load`` of the same
 triples and pySHACL's time on them.
 

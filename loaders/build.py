@@ -1,15 +1,17 @@
-"""The build pipeline: sources → RDF → SHACL validation → a new store → derivation → switch.
+"""The build pipeline: sources → RDF → SHACL validation → derivation → an atomic switch.
 
-Data flows one way. :func:`build` reads the curated tables into quads and bulk-loads them, with
-the ontology and the saved imports, into an in-memory *staging* store; validates it with the
-shapes compiled to SPARQL (:func:`loaders.validate.validate_store`) — a violation stops the
-build before anything is written to disk; then creates a *new* store folder that nothing serves
-and bulk-loads the source graphs into it on another thread while the derived graph, the search
-keys and the VoID description are materialised in memory; writes those too; and only then makes
-the new store current (:meth:`loaders.store.StoreLocation.swap`). Any failure removes the new
-folder; the store that was serving keeps serving. (Oxigraph answers the validation and
-derivation queries several times faster in memory than on disk; the README says why the
-build is shaped this way.)
+Data flows one way. :func:`build` reads the curated tables into quads and loads them, with the
+ontology and the saved imports, into an in-memory *staging* store; validates it with the shapes
+compiled to SPARQL (:func:`loaders.validate.validate_store`); materialises the derived graph,
+the search keys and the VoID description there; and only then makes the new store current
+(:meth:`loaders.store.StoreLocation.swap`). Beside that, a writer thread
+(:class:`loaders.store.BackgroundWriter`) bulk-loads the same graphs into a *new* store folder
+that nothing serves — each table as soon as it is read, each derived graph as soon as it is
+complete — because writing the on-disk store is the one cost that cannot be avoided and it
+must overlap the rest. Any failure, a violation included, waits for the writer, closes the new
+folder's store and removes the folder; the store that was serving keeps serving. (Oxigraph
+answers validation and derivation queries several times faster in memory than on disk; the
+README says why the build is shaped this way.)
 """
 
 from __future__ import annotations
