@@ -31,7 +31,7 @@ from loaders.curated import read_curated
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
-from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
+from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation, bulk_load_args
 from loaders.validate import report_text, validate_store
 
 STEPS = ("read", "validate", "derive", "describe", "switch")
@@ -120,19 +120,19 @@ def build(settings: Settings, *, progress: bool = True,
         writer = BackgroundWriter(store.raw)
         staging = OxigraphStore.in_memory("staging")
 
-        def stage(data: bytes | Path, rdf_format: ox.RdfFormat,
-                  graph: ox.NamedNode | None = None) -> None:
+        def stage(path: Path, rdf_format: ox.RdfFormat, graph: ox.NamedNode | None = None
+                  ) -> None:
             """Into the staging store now, and into the new folder on the writer's thread."""
-            writer.load(data, rdf_format, graph)
-            source = {"path": str(data)} if isinstance(data, Path) else {"input": data}
-            staging.raw.bulk_load(**source, format=rdf_format, to_graph=graph)
+            writer.load(path, rdf_format, graph, what=str(path))
+            staging.raw.bulk_load(**bulk_load_args(path, rdf_format, graph))
 
         for path in assets.ontology_files():
             name = "ontology" if path.name == "c2c.ttl" else "vocab"
             stage(path, ox.RdfFormat.TURTLE, ox.NamedNode(str(minter.graph(name))))
 
-        def stage_table(quads: list[ox.Quad]) -> None:
-            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+        def stage_table(table: Path, quads: list[ox.Quad]) -> None:
+            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS,
+                        what=f"the triples of {table}")
             staging.extend(quads)
         curated = read_curated(settings.data, minter, on_table=stage_table)
         for path in saved_imports(settings):
@@ -146,7 +146,7 @@ def build(settings: Settings, *, progress: bool = True,
         bar.update()
 
         def write(graph: ox.NamedNode) -> None:
-            writer.load(staging.dump(graph), ox.RdfFormat.N_TRIPLES, graph)
+            writer.load(staging.dump(graph), ox.RdfFormat.N_TRIPLES, graph, what=graph.value)
 
         step("derive")
         derive(staging, minter, on_graph=write)

@@ -578,10 +578,10 @@ TABLES: list[tuple[str, list[str], list[str], Reader]] = [
 
 
 def read_curated(folder: Path, minter: Minter,
-                 on_table: Callable[[list[ox.Quad]], None] | None = None) -> CuratedData:
+                 on_table: Callable[[Path, list[ox.Quad]], None] | None = None) -> CuratedData:
     """Read every table of *folder*; a table that is absent is skipped, but ``sources.csv``
     and ``places.csv`` are required because everything else refers to them. *on_table* is
-    given the quads of each table as soon as it is read."""
+    given each table's file and quads as soon as it is read."""
     data = CuratedData(minter)
     if not folder.is_dir():
         raise InputError(Location(folder), "data folder not found")
@@ -599,5 +599,5 @@ def read_curated(folder: Path, minter: Minter,
         for row in read_table(path, required, optional):
             reader(data, row)
         if on_table is not None:
-            on_table(data.new_quads())
+            on_table(path, data.new_quads())
     return data

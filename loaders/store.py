@@ -130,6 +130,20 @@ class OxigraphStore:
         self._store.flush()
 
 
+def bulk_load_args(data: bytes | Path, rdf_format: ox.RdfFormat,
+                   graph: ox.NamedNode | None = None) -> dict[str, Any]:
+    """The keyword arguments of :meth:`pyoxigraph.Store.bulk_load` for bytes or a file,
+    into *graph* when the format has no graphs of its own."""
+    args: dict[str, Any] = {"format": rdf_format}
+    if isinstance(data, Path):
+        args["path"] = str(data)
+    else:
+        args["input"] = data
+    if graph is not None:
+        args["to_graph"] = graph
+    return args
+
+
 class BackgroundWriter:
     """Bulk-loads RDF into an on-disk store on a thread of its own, one load after another in
     the order they were given. Oxigraph releases the GIL while it parses and writes, so the
@@ -140,34 +154,32 @@ class BackgroundWriter:
 
     def __init__(self, store: ox.Store) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._error: BaseException | None = None
+        self._error: tuple[str, BaseException] | None = None
 
         def work() -> None:
             while (job := self._queue.get()) is not self._DONE:
                 if self._error is None:
+                    what, args = job
                     try:
-                        store.bulk_load(**job)
+                        store.bulk_load(**args)
                     except BaseException as exc:  # handed to join()
                         # without its traceback, whose frames would keep the store open
-                        self._error = exc.with_traceback(None)
+                        self._error = (what, exc.with_traceback(None))
         self._thread = threading.Thread(target=work, name="c2c-bulk-load", daemon=True)
         self._thread.start()
 
     def load(self, data: bytes | Path, rdf_format: ox.RdfFormat,
-             graph: ox.NamedNode | None = None) -> None:
-        """Queue *data* (bytes, or a file) in *rdf_format*, into *graph* for a triple format."""
-        job: dict[str, Any] = {"format": rdf_format}
-        job["path" if isinstance(data, Path) else "input"] = \
-            str(data) if isinstance(data, Path) else data
-        if graph is not None:
-            job["to_graph"] = graph
-        self._queue.put(job)
+             graph: ox.NamedNode | None = None, *, what: str) -> None:
+        """Queue *data* (bytes, or a file) in *rdf_format*, into *graph* for a triple format;
+        *what* names it in an error (a file, or a table read from one)."""
+        self._queue.put((what, bulk_load_args(data, rdf_format, graph)))
 
     def join(self, *, reraise: bool = True) -> None:
         self._queue.put(self._DONE)
         self._thread.join()
         if reraise and self._error is not None:
-            raise StoreError(f"loading the new store failed: {self._error}") from self._error
+            what, error = self._error
+            raise StoreError(f"writing {what} into the new store failed: {error}") from error
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def test_failure_while_the_new_folder_is_written_removes_it(tmp_path: Path,
     settings, location, before, answer = _served_build(tmp_path)
     # the writer is handed each table as N-Quads text; make that text unparseable
     monkeypatch.setattr(build_module.ox, "serialize", lambda quads, format: b"<not n-quads")
-    with pytest.raises(StoreError, match="loading the new store failed"):
+    with pytest.raises(StoreError, match=r"writing the triples of .*sources\.csv into the new"):
         build(settings, progress=False)
     assert [p for p in location.builds.iterdir()] == [before]
     assert location.current() == before
