@@ -169,7 +169,7 @@ def build(settings: Settings, *, progress: bool = True,
         bar.update()
     except BaseException:
         if writer is not None:
-            writer.join(reraise=False)  # it writes into the folder about to be removed
+            writer.abandon()  # it writes into the folder about to be removed
         writer = store = None  # closes RocksDB: its own threads write into the folder too
         shutil.rmtree(build_dir, ignore_errors=True)
         raise

@@ -148,17 +148,19 @@ class BackgroundWriter:
     """Bulk-loads RDF into an on-disk store on a thread of its own, one load after another in
     the order they were given. Oxigraph releases the GIL while it parses and writes, so the
     build validates and derives in memory meanwhile. After a failed load the rest are
-    skipped; :meth:`join` waits for the queue to drain and re-raises the failure."""
+    skipped; :meth:`join` waits for the queue to drain and re-raises the failure, and
+    :meth:`abandon` drops what is still queued."""
 
     _DONE = object()
 
     def __init__(self, store: ox.Store) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._error: tuple[str, BaseException] | None = None
+        self._abandoned = False
 
         def work() -> None:
             while (job := self._queue.get()) is not self._DONE:
-                if self._error is None:
+                if self._error is None and not self._abandoned:
                     what, args = job
                     try:
                         store.bulk_load(**args)
@@ -174,7 +176,14 @@ class BackgroundWriter:
         *what* names it in an error (a file, or a table read from one)."""
         self._queue.put((what, bulk_load_args(data, rdf_format, graph)))
 
+    def abandon(self) -> None:
+        """Skip the loads still queued and wait for the one running (it cannot be stopped);
+        for a build that failed, before its folder is removed."""
+        self._abandoned = True
+        self.join(reraise=False)
+
     def join(self, *, reraise: bool = True) -> None:
+        """Wait until every queued load is done; raise what a failed one raised."""
         self._queue.put(self._DONE)
         self._thread.join()
         if reraise and self._error is not None:
