@@ -396,16 +396,11 @@ def _details(store: ox.Store, hit_value: object, inner: tuple[Constraint, ...],
             yield constraint.message
 
 
-def run(store: ox.Store, checks: list[Check], prefixes: dict[str, str],
-        default_graph: list[ox.NamedNode | ox.DefaultGraph] | None = None) -> list[Hit]:
-    """Every violation of *checks* over *store*: the union of all its graphs, or the merge of
-    the graphs in *default_graph*. Checks run on as many threads as there are cores
-    (Oxigraph releases the GIL while it evaluates); the result does not depend on that."""
-    kwargs: dict = {}
-    if default_graph is None:
-        kwargs["use_default_graph_as_union"] = True
-    else:
-        kwargs["default_graph"] = default_graph
+def run(store: ox.Store, checks: list[Check], prefixes: dict[str, str]) -> list[Hit]:
+    """Every violation of *checks* over the union of all the graphs of *store*. Checks run on
+    as many threads as there are cores (Oxigraph releases the GIL while it evaluates); the
+    result does not depend on that."""
+    kwargs: dict = {"use_default_graph_as_union": True}
     has_targets: dict[str, bool] = {}
     for check in checks:
         if check.any_target not in has_targets:

@@ -283,6 +283,15 @@ def test_h26_update_that_breaks_a_shape_changes_nothing(writable: Settings) -> N
     assert before == after
 
 
+def test_h26_update_into_the_default_graph_is_validated_too(writable: Settings) -> None:
+    app = create_app(writable).test_client()
+    bad = ('INSERT DATA { <https://w3id.org/c2c/id/city/cn-harbin> c2c:twinnedWith '
+           '<https://w3id.org/c2c/id/city/fi-helsinki> }')
+    r = update(app, bad, "s3cret")
+    assert r.status_code == 422
+    assert any("TwinnedWithJustified" in v for v in r.get_json()["violations"]), r.get_json()
+
+
 def test_h27_update_changes_the_etag(writable: Settings) -> None:
     app = create_app(writable).test_client()
     first = get(app)
