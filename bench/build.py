@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import multiprocessing as mp
 import random
@@ -91,9 +92,14 @@ def run_size(root: Path, target: int, pyshacl_limit: float) -> dict:
     data = root / f"data-{target}"
     write_tables(data, target)
     settings = Settings.from_env({}).with_overrides(store=root / f"store-{target}", data=data)
+    marks: list[tuple[str, float]] = []
     started = time.monotonic()
-    summary = build(settings, progress=False)
+    summary = build(settings, progress=False,
+                    on_step=lambda name: marks.append((name, time.monotonic())))
     build_seconds = time.monotonic() - started
+    marks.append(("end", started + build_seconds))
+    steps = {name: round(end - begin, 2) for (name, begin), (_, end) in
+             itertools.pairwise(marks)}
     store = StoreLocation(settings.store).open_current()
     nquads = root / f"loaded-{target}.nq"
     derived = {f"{settings.base_iri}graph/derived", f"{settings.base_iri}graph/void"}
@@ -128,6 +134,7 @@ def run_size(root: Path, target: int, pyshacl_limit: float) -> dict:
             "build_triples_per_second": quads / build_seconds,
             "bulk_load_seconds": bulk_seconds, "bulk_load_triples_per_second": quads / bulk_seconds,
             "ratio": (quads / build_seconds) / (quads / bulk_seconds), "pyshacl": pyshacl,
+            "steps_seconds": steps,
             "violations": summary.violations}
 
 
@@ -150,7 +157,9 @@ def main() -> None:
             print(f"{row['quads']:>9} quads: build {row['build_seconds']:.1f} s "
                   f"({row['build_triples_per_second']:,.0f}/s), bulk_load "
                   f"{row['bulk_load_seconds']:.1f} s ({row['bulk_load_triples_per_second']:,.0f}/s)"
-                  f", ratio {row['ratio']:.2f}; pySHACL alone: {shacl}", flush=True)
+                  f", ratio {row['ratio']:.2f}; pySHACL alone: {shacl}\n"
+                  f"           build steps (s): "
+                  + ", ".join(f"{k} {v}" for k, v in row["steps_seconds"].items()), flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
