@@ -31,7 +31,7 @@ from loaders.curated import read_curated
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
-from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation, bulk_load_args
+from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
 STEPS = ("read", "validate", "derive", "describe", "switch")
@@ -120,23 +120,22 @@ def build(settings: Settings, *, progress: bool = True,
         writer = BackgroundWriter(store.raw)
         staging = OxigraphStore.in_memory("staging")
 
-        def stage(path: Path, rdf_format: ox.RdfFormat, graph: ox.NamedNode | None = None
-                  ) -> None:
-            """Into the staging store now, and into the new folder on the writer's thread."""
-            writer.load(path, rdf_format, graph, what=str(path))
-            staging.raw.bulk_load(**bulk_load_args(path, rdf_format, graph))
+        def stage(quads: list[ox.Quad], what: str) -> None:
+            """Into the staging store now, and into the new folder on the writer's thread —
+            the same quads, so both hold the same blank nodes."""
+            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS,
+                        what=what)
+            staging.extend(quads)
 
         for path in assets.ontology_files():
-            name = "ontology" if path.name == "c2c.ttl" else "vocab"
-            stage(path, ox.RdfFormat.TURTLE, ox.NamedNode(str(minter.graph(name))))
-
-        def stage_table(table: Path, quads: list[ox.Quad]) -> None:
-            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS,
-                        what=f"the triples of {table}")
-            staging.extend(quads)
-        curated = read_curated(settings.data, minter, on_table=stage_table)
+            graph = ox.NamedNode(str(minter.graph("ontology" if path.name == "c2c.ttl"
+                                                  else "vocab")))
+            stage([ox.Quad(q.subject, q.predicate, q.object, graph)
+                   for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)], str(path))
+        curated = read_curated(settings.data, minter, on_table=lambda table, quads:
+                               stage(quads, f"the triples of {table}"))
         for path in saved_imports(settings):
-            stage(path, ox.RdfFormat.N_QUADS)
+            stage(list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)), str(path))
         bar.update()
 
         step("validate")

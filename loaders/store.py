@@ -130,20 +130,6 @@ class OxigraphStore:
         self._store.flush()
 
 
-def bulk_load_args(data: bytes | Path, rdf_format: ox.RdfFormat,
-                   graph: ox.NamedNode | None = None) -> dict[str, Any]:
-    """The keyword arguments of :meth:`pyoxigraph.Store.bulk_load` for bytes or a file,
-    into *graph* when the format has no graphs of its own."""
-    args: dict[str, Any] = {"format": rdf_format}
-    if isinstance(data, Path):
-        args["path"] = str(data)
-    else:
-        args["input"] = data
-    if graph is not None:
-        args["to_graph"] = graph
-    return args
-
-
 class BackgroundWriter:
     """Bulk-loads RDF into an on-disk store on a thread of its own, one load after another in
     the order they were given. Oxigraph releases the GIL while it parses and writes, so the
@@ -170,11 +156,14 @@ class BackgroundWriter:
         self._thread = threading.Thread(target=work, name="c2c-bulk-load", daemon=True)
         self._thread.start()
 
-    def load(self, data: bytes | Path, rdf_format: ox.RdfFormat,
-             graph: ox.NamedNode | None = None, *, what: str) -> None:
-        """Queue *data* (bytes, or a file) in *rdf_format*, into *graph* for a triple format;
-        *what* names it in an error (a file, or a table read from one)."""
-        self._queue.put((what, bulk_load_args(data, rdf_format, graph)))
+    def load(self, data: bytes, rdf_format: ox.RdfFormat, graph: ox.NamedNode | None = None,
+             *, what: str) -> None:
+        """Queue *data* in *rdf_format*, into *graph* for a triple format; *what* names it in
+        an error (a file, a table read from one, a derived graph)."""
+        args: dict[str, Any] = {"input": data, "format": rdf_format}
+        if graph is not None:
+            args["to_graph"] = graph
+        self._queue.put((what, args))
 
     def abandon(self) -> None:
         """Skip the loads still queued and wait for the one running (it cannot be stopped);
