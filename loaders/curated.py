@@ -6,8 +6,8 @@ file and row it came from (:attr:`CuratedData.origins`), so a SHACL violation ca
 against the row that caused it.
 
 The readers write pyoxigraph terms straight into :class:`GraphSink` lists of quads, which the
-build hands to ``Store.bulk_extend`` in one go: building rdflib graphs first cost more than
-loading (see ``bench/README.md``).
+build takes table by table (:func:`read_curated`'s *on_table*) into its staging store and its
+writer: building rdflib graphs first cost more than loading (see ``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -117,9 +117,6 @@ class CuratedData:
     def node(self, kind: str, key: str) -> ox.NamedNode:
         """The IRI :meth:`Minter.thing` mints, as a pyoxigraph term."""
         return ox.NamedNode(self.minter.thing_iri(kind, key))
-
-    def quads(self) -> list[ox.Quad]:
-        return [q for g in self.graphs.values() for q in g.quads]
 
     def new_quads(self) -> list[ox.Quad]:
         """The quads added since the last call (the build hands each table on as it is read)."""

@@ -119,10 +119,8 @@ class OxigraphStore:
         return {row["g"].value: int(row["n"].value) for row in self._store.query(query)
                 if isinstance(row["g"], ox.NamedNode)}
 
-    def dump(self, graph: ox.NamedNode | None = None) -> bytes:
-        """Every quad as N-Quads, or the triples of one *graph* as N-Triples."""
-        if graph is None:
-            return self._store.dump(format=ox.RdfFormat.N_QUADS)
+    def dump(self, graph: ox.NamedNode) -> bytes:
+        """The triples of one *graph* as N-Triples."""
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
 
     def flush(self) -> None:
