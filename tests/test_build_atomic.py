@@ -30,8 +30,9 @@ from loaders.config import Settings
 signal_file = Path(sys.argv[2])
 
 def on_step(name):
-    if name == "derive":          # the new store folder exists; the sources are being loaded
-        signal_file.write_text("loading the new folder, deriving next")
+    if name == "derive":          # the new folder is part-written: the writer has the
+        # sources (written or being written), the derived graphs are not there yet
+        signal_file.write_text("the new folder is part-written, deriving next")
         while True:               # wait here to be killed
             time.sleep(0.1)
 
