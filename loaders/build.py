@@ -62,7 +62,7 @@ class BuildSummary:
 
 
 def derive(store: OxigraphStore, minter: Minter,
-           on_graph: Callable[[ox.NamedNode], None] | None = None) -> None:
+           on_graph: Callable[[ox.NamedNode], None] = lambda graph: None) -> None:
     """Materialise the derived graph anew from the store's agreements, memberships, periods,
     and the search keys of every place (``graph/search``, :mod:`loaders.search`).
     *on_graph* is called with each graph as soon as it is complete (the build writes it to
@@ -76,13 +76,11 @@ def derive(store: OxigraphStore, minter: Minter,
         # serialised and parsed by Oxigraph, never turned into Python objects
         store.raw.bulk_load(triples.serialize(format=ox.RdfFormat.N_TRIPLES),
                             format=ox.RdfFormat.N_TRIPLES, to_graph=derived)
-    if on_graph is not None:
-        on_graph(derived)
+    on_graph(derived)
     search = ox.NamedNode(str(minter.graph("search")))
     store.raw.remove_graph(search)
     store.raw.bulk_load(search_ntriples(store), format=ox.RdfFormat.N_TRIPLES, to_graph=search)
-    if on_graph is not None:
-        on_graph(search)
+    on_graph(search)
 
 
 def describe(store: OxigraphStore, minter: Minter) -> None:

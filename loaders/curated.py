@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,28 +30,22 @@ BIBO, C2C, GEO, GN = (OxNamespace(n) for n in (ns.BIBO, ns.C2C, ns.GEO, ns.GN))
 ORG, SCHEMA, TIME, WD = (OxNamespace(n) for n in (ns.ORG, ns.SCHEMA, ns.TIME, ns.WD))
 DCTERMS, OWL, PROV, RDF = (OxNamespace(n) for n in (ns.DCTERMS, ns.OWL, ns.PROV, ns.RDF))
 RDFS, SKOS, XSD = (OxNamespace(n) for n in (ns.RDFS, ns.SKOS, ns.XSD))
-_CONCEPTS: dict[tuple[str, str], ox.NamedNode] = {}
-
-
+@cache
 def concept(scheme: str, name: str) -> ox.NamedNode:
     """A SKOS concept IRI (:func:`loaders.namespaces.concept`) as a pyoxigraph term."""
-    node = _CONCEPTS.get((scheme, name))
-    if node is None:
-        node = _CONCEPTS[(scheme, name)] = ox.NamedNode(str(ns.concept(scheme, name)))
-    return node
+    return ox.NamedNode(str(ns.concept(scheme, name)))
 
 
-_DATATYPES: dict[str, ox.NamedNode] = {}
+@cache
+def _datatype(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
 
 
 def _literal(value: RdflibLiteral | None) -> ox.Literal | None:
     """A date parsed by :mod:`loaders.tables` as a pyoxigraph literal."""
     if value is None:
         return None
-    datatype = _DATATYPES.get(value.datatype)
-    if datatype is None:
-        datatype = _DATATYPES[value.datatype] = ox.NamedNode(str(value.datatype))
-    return ox.Literal(str(value), datatype=datatype)
+    return ox.Literal(str(value), datatype=_datatype(value.datatype))
 
 
 def _date(row: Row, column: str) -> ox.Literal | None:

@@ -61,7 +61,20 @@ PREFIXES: dict[str, str] = {
     "sd": str(SD),
 }
 
-_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+
+
+def ascii_words(text: str) -> list[str]:
+    """The lower-case ASCII words of a name: accents folded, characters outside ASCII dropped,
+    any run of other characters a break. Keys (:func:`slug`) and the folded names that
+    importers match (:func:`loaders.public_lists.fold`) are made of them.
+
+    >>> ascii_words("Lào Cai"), ascii_words("Frankfurt (Oder)"), ascii_words("北京")
+    (['lao', 'cai'], ['frankfurt', 'oder'], [])
+    """
+    if not text.isascii():  # the common case skips the Unicode decomposition
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return [word for word in _NOT_ALPHANUMERIC.split(text.lower()) if word]
 
 
 def slug(text: str) -> str:
@@ -72,8 +85,7 @@ def slug(text: str) -> str:
     >>> slug("Frankfurt (Oder)")
     'frankfurt-oder'
     """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _SLUG_STRIP.sub("-", folded.lower()).strip("-")
+    return "-".join(ascii_words(text))
 
 
 def pair_key(a: str, b: str) -> str:

@@ -7,9 +7,9 @@ extracts (by QID) and the Wikipedia twin-town lists (by folded English name and 
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from pathlib import Path
+
+from loaders.namespaces import ascii_words
 
 #: Wikipedia ``country`` strings per ISO code, for the countries c2c curates.
 WIKIPEDIA_COUNTRIES = {
@@ -26,17 +26,9 @@ WIKIPEDIA_COUNTRIES = {
 }
 
 
-_NOT_ALPHANUMERIC = re.compile("[^a-z0-9]+")
-
-
 def fold(name: str) -> str:
-    """Lower case, accents removed, punctuation to spaces: 'Lào Cai' → 'lao cai'.
-
-    Runs over every GeoNames name (1.5M) when an importer builds its gazetteer, so it works
-    on whole strings (a regular expression) rather than character by character."""
-    if not name.isascii():
-        name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return " ".join(_NOT_ALPHANUMERIC.sub(" ", name.lower()).split())
+    """Lower case, accents removed, punctuation to spaces: 'Lào Cai' → 'lao cai'."""
+    return " ".join(ascii_words(name))
 
 
 class PublicLists:

@@ -17,7 +17,7 @@ import unicodedata
 from functools import cache
 
 from loaders import assets
-from loaders.namespaces import C2C
+from loaders.namespaces import C2C, ascii_words
 
 _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєў",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
@@ -25,7 +25,6 @@ _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
                       "", "e", "yu", "ya", "i", "yi", "ye", "w"], strict=True))
 _CYRILLIC_TABLE = str.maketrans(_CYRILLIC)
 _HAS_CYRILLIC = re.compile("[\u0400-\u04ff]").search
-_ASCII_PUNCTUATION = re.compile("[^a-z0-9]+")
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]').search
 
 
@@ -37,7 +36,7 @@ def fold(text: str) -> str:
     ('lao cai', 'sankt peterburg', '北京市')
     """
     if text.isascii():  # the common case, without Unicode decomposition
-        return " ".join(_ASCII_PUNCTUATION.sub(" ", text.lower()).split())
+        return " ".join(ascii_words(text))
     decomposed = unicodedata.normalize("NFKD", text.lower())
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join("".join(c if c.isalnum() else " " for c in kept).split())

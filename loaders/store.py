@@ -167,13 +167,14 @@ class BackgroundWriter:
         """Skip the loads still queued and wait for the one running (it cannot be stopped);
         for a build that failed, before its folder is removed."""
         self._abandoned = True
-        self.join(reraise=False)
+        self._queue.put(self._DONE)
+        self._thread.join()
 
-    def join(self, *, reraise: bool = True) -> None:
+    def join(self) -> None:
         """Wait until every queued load is done; raise what a failed one raised."""
         self._queue.put(self._DONE)
         self._thread.join()
-        if reraise and self._error is not None:
+        if self._error is not None:
             what, error = self._error
             raise StoreError(f"writing {what} into the new store failed: {error}") from error
 
