@@ -62,7 +62,7 @@ def _iri(row: Row, column: str) -> ox.NamedNode:
 
 
 class GraphSink:
-    """The triples of one named graph as pyoxigraph quads, ready for ``bulk_extend``."""
+    """The triples of one named graph as pyoxigraph quads, handed on table by table."""
 
     def __init__(self, identifier: URIRef) -> None:
         self.identifier = identifier
