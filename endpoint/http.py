@@ -5,8 +5,12 @@
 * gzip: bodies over 1 KiB go out gzip-compressed when the client accepts it, with
   ``Vary: Accept-Encoding`` and an ETag of their own (the identity ETag + ``-gzip``).
 * 414 for a URL longer than ``C2C_MAX_URL_BYTES`` (gunicorn's own request-line limit is turned
-  off so that this readable answer is the one clients get); 413 comes from Flask's
-  ``MAX_CONTENT_LENGTH``.
+  off so that this readable answer is the one clients get); 413 for a body above
+  ``C2C_MAX_BODY_BYTES`` however it is sent: with ``Content-Length`` Flask's
+  ``MAX_CONTENT_LENGTH`` refuses it; a streamed (``Transfer-Encoding: chunked``) body is read
+  here in full, up to one byte past the limit, *before* any route sees it (:func:`buffer_body`),
+  because Werkzeug's limited stream stops silently at the limit and a route would then run the
+  cut text (an update that lost its second half, a graph that lost its last triples).
 * 429 with ``Retry-After`` when one client address sends more than ``C2C_RATE_LIMIT`` queries
   a minute to one worker (off by default). A timeout is never a 429.
 """
@@ -14,11 +18,13 @@
 from __future__ import annotations
 
 import gzip
+import io
 import threading
 import time
 from collections import defaultdict, deque
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from endpoint.problems import problem
 from loaders.config import Settings
@@ -71,6 +77,36 @@ def _add_vary(response: Response, value: str) -> None:
     response.headers["Vary"] = ", ".join(present)
 
 
+_READ_CHUNK = 65536
+
+
+def buffer_body(environ: dict, limit: int) -> None:
+    """Read a streamed body (no ``Content-Length``) whole, or refuse it with 413.
+
+    Reads at most ``limit + 1`` bytes from the server's (already de-chunked) input; more than
+    *limit* raises :class:`RequestEntityTooLarge`. Otherwise the body is put back as an
+    in-memory stream with its ``Content-Length``, so every route reads exactly what was sent.
+    """
+    if environ.get("CONTENT_LENGTH") or "wsgi.input_terminated" not in environ:
+        return
+    stream = environ["wsgi.input"]
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(_READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    body = b"".join(parts)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)  # else Werkzeug ignores the Content-Length
+    del environ["wsgi.input_terminated"]
+
+
 def install(app: Flask, settings: Settings) -> None:
     """Register the cross-cutting request and response hooks on *app*."""
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
@@ -94,6 +130,7 @@ def install(app: Flask, settings: Settings) -> None:
                 response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
                 response.headers["Access-Control-Max-Age"] = "86400"
             return response
+        buffer_body(environ, settings.max_body_bytes)
         if limiter is not None and request.endpoint in _RATE_LIMITED:
             wait = limiter.retry_after(request.remote_addr or "unknown")
             if wait is not None:

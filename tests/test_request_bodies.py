@@ -1,0 +1,121 @@
+"""Request bodies over real HTTP (gunicorn): a body above ``C2C_MAX_BODY_BYTES`` is refused
+with 413 however it is sent, and nothing is ever evaluated from a cut body (issue 16).
+
+Werkzeug's limited stream stops silently at the limit for ``Transfer-Encoding: chunked``; before
+the fix an update ``DELETE …; <long comment> INSERT …`` sent chunked ran only its DELETE, and a
+Graph Store PUT stored only the triples in its first bytes."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from collections.abc import Iterator
+
+import pytest
+
+from loaders.config import Settings
+from tests.conftest import DATA, free_port, run_gunicorn
+
+LIMIT = 4096
+TOKEN = "bodies-token"  # noqa: S105 - a test token
+GRAPH = "https://w3id.org/c2c/graph/test-bodies"
+HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from loaders.build import build
+
+    store = tmp_path_factory.mktemp("bodies-store")
+    settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
+                                                    dumps=store / "dumps")
+    build(settings, progress=False)
+    with run_gunicorn(settings, free_port(), C2C_WRITABLE="1", C2C_UPDATE_TOKEN=TOKEN,
+                      C2C_MAX_BODY_BYTES=str(LIMIT), C2C_WORKERS="1", C2C_THREADS="2",
+                      C2C_RESULT_CACHE_BYTES="0") as base:
+        yield base
+
+
+def send(base: str, method: str, path: str, body: bytes, content_type: str, *,
+         chunked: bool) -> tuple[int, dict, bytes]:
+    parsed = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    headers = {"Content-Type": content_type, "Authorization": f"Bearer {TOKEN}"}
+    try:
+        if chunked:  # pieces of 1000 bytes, sent with Transfer-Encoding: chunked
+            pieces = [body[i:i + 1000] for i in range(0, len(body), 1000)]
+            connection.request(method, path, body=iter(pieces), headers=headers,
+                               encode_chunked=True)
+        else:
+            connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def ask(base: str, query: str) -> bool:
+    status, _, body = send(base, "POST", "/sparql", query.encode(), "application/sparql-query",
+                           chunked=False)
+    assert status == 200, body
+    return json.loads(body)["boolean"]
+
+
+def marker(n: int) -> str:
+    return f'<{HARBIN}> rdfs:comment "bodies test {n}"'
+
+
+def two_part_update(first: int, second: int, padding: int) -> bytes:
+    comment = "# " + "x" * padding + "\n"
+    return (f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {marker(first)} }} }} ;\n{comment}"
+            f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {marker(second)} }} }}").encode()
+
+
+def test_chunked_update_above_the_limit_is_413_and_runs_nothing(server: str) -> None:
+    body = two_part_update(1, 2, padding=LIMIT)
+    assert len(body) > LIMIT
+    status, headers, answer = send(server, "POST", "/sparql", body,
+                                   "application/sparql-update", chunked=True)
+    assert status == 413, answer
+    assert headers["Content-Type"] == "application/problem+json"
+    assert not ask(server, f"ASK {{ {marker(1)} }}")
+    assert not ask(server, f"ASK {{ {marker(2)} }}")
+
+
+def test_chunked_form_update_above_the_limit_is_413(server: str) -> None:
+    form = urllib.parse.urlencode({"update": two_part_update(3, 4, padding=LIMIT).decode()})
+    status, _, answer = send(server, "POST", "/sparql", form.encode(),
+                             "application/x-www-form-urlencoded", chunked=True)
+    assert status == 413, answer
+    assert not ask(server, f"ASK {{ {marker(3)} }}")
+
+
+def test_chunked_update_below_the_limit_runs_whole(server: str) -> None:
+    body = two_part_update(5, 6, padding=LIMIT // 2)
+    assert len(body) < LIMIT
+    status, _, answer = send(server, "POST", "/sparql", body, "application/sparql-update",
+                             chunked=True)
+    assert status == 204, answer
+    assert ask(server, f"ASK {{ {marker(5)} }}")
+    assert ask(server, f"ASK {{ {marker(6)} }}")
+
+
+def test_chunked_graph_store_put_above_the_limit_stores_nothing(server: str) -> None:
+    lines = [f'<{HARBIN}> <http://www.w3.org/2000/01/rdf-schema#comment> "put {i}" .'
+             for i in range(200)]
+    body = "\n".join(lines).encode()
+    assert len(body) > LIMIT
+    graph = GRAPH + "-put"
+    path = "/rdf-graph-store?" + urllib.parse.urlencode({"graph": graph})
+    status, _, answer = send(server, "PUT", path, body, "application/n-triples", chunked=True)
+    assert status == 413, answer
+    assert not ask(server, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+
+def test_content_length_body_above_the_limit_is_413(server: str) -> None:
+    body = two_part_update(7, 8, padding=LIMIT)
+    status, _, _ = send(server, "POST", "/sparql", body, "application/sparql-update",
+                        chunked=False)
+    assert status == 413
+    assert not ask(server, f"ASK {{ {marker(7)} }}")
