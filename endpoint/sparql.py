@@ -106,19 +106,25 @@ def _operation() -> Operation | Response:
 
 def _formats() -> tuple[str | None, str | None] | Response:
     """The result format for a solutions answer and for a graph answer (None: nothing
-    acceptable), from ``format=`` or ``Accept``; 400 for an unknown ``format=`` value."""
-    requested = request.values.get("format")
-    if requested:
-        solutions = find_format(requested, SOLUTION_FORMATS)
-        graph = find_format(requested, GRAPH_FORMATS)
-        if solutions is None and graph is None:
-            return problem(400, "bad-request", "Unknown format",
-                           f"format={requested!r} is not offered; offered: "
-                           + ", ".join(f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS))
-        return (solutions.name if solutions else None, graph.name if graph else None)
+    acceptable), from ``format=`` or ``Accept``; 400 when no ``format=`` value is offered.
+
+    ``format=`` may be given several times (SPARQLWrapper sends its short name and the media
+    type); for each query form the first value naming a format of that form wins, and a form
+    that no value names is negotiated from ``Accept``: ``format=xml`` means SPARQL XML for a
+    SELECT and RDF/XML for a CONSTRUCT, ``format=turtle`` leaves a SELECT to ``Accept``."""
+    requested = [v for v in request.values.getlist("format") if v.strip()]
     accept = request.headers.get("Accept")
-    solutions = negotiate(accept, SOLUTION_FORMATS, _JSON_ALIASES_SOLUTIONS)
-    graph = negotiate(accept, GRAPH_FORMATS, _JSON_ALIASES_GRAPH)
+    solutions = next((f for f in (find_format(v, SOLUTION_FORMATS) for v in requested) if f),
+                     None)
+    graph = next((f for f in (find_format(v, GRAPH_FORMATS) for v in requested) if f), None)
+    if requested and solutions is None and graph is None:
+        return problem(400, "bad-request", "Unknown format",
+                       f"format={requested[0]!r} is not offered; offered: "
+                       + ", ".join(f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS))
+    if solutions is None:
+        solutions = negotiate(accept, SOLUTION_FORMATS, _JSON_ALIASES_SOLUTIONS)
+    if graph is None:
+        graph = negotiate(accept, GRAPH_FORMATS, _JSON_ALIASES_GRAPH)
     return (solutions.name if solutions else None, graph.name if graph else None)
 
 

@@ -36,10 +36,12 @@ SOLUTION_FORMATS: list[Format] = [
     Format("text/tab-separated-values", ("tsv",), "text/tab-separated-values; charset=utf-8"),
 ]
 GRAPH_FORMATS: list[Format] = [
-    Format("text/turtle", ("ttl", "turtle"), "text/turtle; charset=utf-8"),
+    # The names after the first are the values SPARQL clients send as ``format=`` for a graph
+    # answer (SPARQLWrapper: xml, json, n3, json-ld, rdf+xml); N3 clients read Turtle.
+    Format("text/turtle", ("ttl", "turtle", "n3"), "text/turtle; charset=utf-8"),
     Format("application/n-triples", ("nt", "ntriples"), "application/n-triples"),
-    Format("application/ld+json", ("jsonld",), "application/ld+json"),
-    Format("application/rdf+xml", ("rdf", "rdfxml"), "application/rdf+xml"),
+    Format("application/ld+json", ("jsonld", "json-ld", "json"), "application/ld+json"),
+    Format("application/rdf+xml", ("rdf", "rdfxml", "rdf+xml", "xml"), "application/rdf+xml"),
     Format("application/n-quads", ("nq", "nquads"), "application/n-quads"),
     Format("application/trig", ("trig",), "application/trig"),
 ]
