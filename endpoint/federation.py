@@ -1,9 +1,13 @@
-"""SPARQL ``SERVICE`` only to an allowlist (``C2C_SERVICE_ALLOW``), checked before evaluation.
+"""SPARQL ``SERVICE`` and ``LOAD`` only to an allowlist (``C2C_SERVICE_ALLOW``), checked before
+evaluation.
 
-pyoxigraph follows ``SERVICE`` clauses with real HTTP requests, so a query must be refused
-*before* it runs when any target is not allowed: a variable target, or an IRI that no allowed
-prefix starts. The check reads the query's tokens (skipping strings, IRIs and comments, and
-expanding prefixed names with the query's own and c2c's predeclared prefixes).
+pyoxigraph follows ``SERVICE`` clauses and ``LOAD`` operations with real HTTP requests, so a
+query or an update must be refused *before* it runs when any target is not allowed: a variable
+target, or an IRI that no allowed prefix starts. Updates are checked for both: a ``LOAD`` to a
+server that never answers would otherwise hold the write lock.
+
+The check reads the query's tokens (skipping strings, IRIs and comments, and expanding prefixed
+names with the query's own and c2c's predeclared prefixes).
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ def keywords(text: str) -> list[str]:
     return [m.group(0).upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
 
 
-def service_targets(query: str) -> list[str | None]:
-    """The target of every ``SERVICE`` clause: an IRI, or None for a variable or an unknown
-    prefix (which cannot be checked and is refused)."""
+def service_targets(query: str, operations: tuple[str, ...] = ("SERVICE",)
+                    ) -> list[str | None]:
+    """The target of every ``SERVICE`` clause (or other *operations*, such as ``LOAD``): an
+    IRI, or None for a variable or an unknown prefix (which cannot be checked and is refused)."""
     prefixes = dict(PREFIXES)
     tokens: list[tuple[str, str]] = []
     for match in _TOKEN.finditer(query):
@@ -46,7 +51,7 @@ def service_targets(query: str) -> list[str | None]:
         upper = text.upper() if kind == "word" else ""
         if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
-        if upper != "SERVICE":
+        if upper not in operations:
             continue
         j = i + 1
         if j < len(tokens) and tokens[j][1].upper() == "SILENT":
@@ -65,14 +70,17 @@ def service_targets(query: str) -> list[str | None]:
     return targets
 
 
-def refused_targets(query: str, allow: tuple[str, ...]) -> list[str]:
-    """The ``SERVICE`` targets of *query* that *allow* does not permit (readable strings)."""
-    if "service" not in query.lower():
+def refused_targets(query: str, allow: tuple[str, ...], *, update: bool = False) -> list[str]:
+    """The ``SERVICE`` targets of *query* (and, for an *update*, its ``LOAD`` sources) that
+    *allow* does not permit (readable strings)."""
+    operations = ("SERVICE", "LOAD") if update else ("SERVICE",)
+    lowered = query.lower()
+    if not any(op.lower() in lowered for op in operations):
         return []
     refused = []
-    for target in service_targets(query):
+    for target in service_targets(query, operations):
         if target is None:
-            refused.append("a variable or unresolvable SERVICE target")
+            refused.append("a variable or unresolvable SERVICE or LOAD target")
         elif not any(target.startswith(prefix) for prefix in allow):
             refused.append(target)
     return refused

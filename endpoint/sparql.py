@@ -243,6 +243,11 @@ def _update(op: Operation, settings: Settings) -> Response:
     refusal = write_refusal(settings)
     if refusal is not None:
         return refusal
+    refused = refused_targets(op.text, settings.service_allow, update=True)
+    if refused:
+        return problem(403, "service-not-allowed", "LOAD or SERVICE target not allowed",
+                       "An update may LOAD from or call only the targets of the allowlist "
+                       f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
     if op.default_graphs or op.named_graphs:
         if _has_using_or_with(op.text):
             return _bad("using-graph-uri/using-named-graph-uri together with USING or WITH "

@@ -1,14 +1,20 @@
-"""Request bodies over real HTTP (gunicorn): a body above ``C2C_MAX_BODY_BYTES`` is refused
-with 413 however it is sent, and nothing is ever evaluated from a cut body (issue 16).
+"""Hardening over real HTTP (gunicorn, issue 16).
+
+Request bodies: a body above ``C2C_MAX_BODY_BYTES`` is refused with 413 however it is sent,
+and nothing is ever evaluated from a cut body.
 
 Werkzeug's limited stream stops silently at the limit for ``Transfer-Encoding: chunked``; before
 the fix an update ``DELETE …; <long comment> INSERT …`` sent chunked ran only its DELETE, and a
-Graph Store PUT stored only the triples in its first bytes."""
+Graph Store PUT stored only the triples in its first bytes.
+
+Writes make no outbound request: ``LOAD`` and ``SERVICE`` in an update are refused (403) before
+evaluation unless their target is allowlisted; a listener on 127.0.0.1 sees no connection."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import socket
 import urllib.parse
 from collections.abc import Iterator
 
@@ -119,3 +125,46 @@ def test_content_length_body_above_the_limit_is_413(server: str) -> None:
                         chunked=False)
     assert status == 413
     assert not ask(server, f"ASK {{ {marker(7)} }}")
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A TCP listener on 127.0.0.1 that no request should reach."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        sock.setblocking(False)
+        yield sock
+
+
+def connections(sock: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            accepted, _ = sock.accept()
+        except BlockingIOError:
+            return count
+        accepted.close()
+        count += 1
+
+
+@pytest.mark.parametrize("template", [
+    "LOAD <{url}data.ttl>",
+    "LOAD SILENT <{url}data.ttl> INTO GRAPH <https://w3id.org/c2c/graph/test-load>",
+    "PREFIX x: <{url}> LOAD x:data.ttl",
+    "INSERT {{ GRAPH <https://w3id.org/c2c/graph/test-load> {{ ?s ?p ?o }} }} "
+    "WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+    "INSERT {{ GRAPH <https://w3id.org/c2c/graph/test-load> {{ ?s ?p ?o }} }} "
+    "WHERE {{ SERVICE ?where {{ ?s ?p ?o }} }}",
+], ids=["load", "load-silent-into", "load-prefixed", "service", "service-variable"])
+def test_update_makes_no_outbound_request(server: str, listener: socket.socket,
+                                          template: str) -> None:
+    port = listener.getsockname()[1]
+    update = template.format(url=f"http://127.0.0.1:{port}/")
+    status, headers, body = send(server, "POST", "/sparql", update.encode(),
+                                 "application/sparql-update", chunked=False)
+    assert status == 403, body
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["type"].endswith("/errors/service-not-allowed")
+    assert connections(listener) == 0
+    assert not ask(server, "ASK { GRAPH <https://w3id.org/c2c/graph/test-load> { ?s ?p ?o } }")
