@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from flask import Flask, Response, g, render_template, request, send_file
+from werkzeug.exceptions import HTTPException
 
 from endpoint import http
 from endpoint.caching import ResultCache
@@ -39,6 +40,8 @@ YASGUI = ROOT / "var" / "node" / "node_modules" / "@zazuko" / "yasgui" / "build"
 QUERY_LOG = logging.getLogger("c2c.query")
 SLOW_LOG = logging.getLogger("c2c.query.slow")
 _LOGGED = {"sparql.sparql", "graph_store.graph_store"}
+_PROBLEM_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
+                  406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}
 
 
 def _configure_logging() -> None:
@@ -156,5 +159,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     def too_large(_exc: object) -> Response:
         return problem(413, "payload-too-large", "Request body too large",
                        f"The limit is {settings.max_body_bytes} bytes.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        """Every error Flask or Werkzeug raises (no route, wrong method, …) as problem+json."""
+        status = exc.code or 500
+        response = problem(status, _PROBLEM_KINDS.get(status, "http-error"),
+                           exc.name, exc.description or exc.name)
+        if status == 405 and exc.response is None:
+            allowed = getattr(exc, "valid_methods", None)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -73,8 +74,25 @@ def _language() -> str:
     return "en"
 
 
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+"""What a segment of an IRI c2c mints may hold (keys are ASCII slugs, ``gn-…``, ``wd-Q…``)."""
+
+
+def _unknown(*segments: str) -> Response | None:
+    """404 problem+json for a path segment no minted IRI can hold (spaces, controls, ``<``,
+    non-ASCII, ``..``): such a path names nothing, and must never reach the store as an IRI."""
+    for segment in segments:
+        if not _SEGMENT.fullmatch(segment):
+            return problem(404, "not-found", "No such thing",
+                           "c2c's IRIs are made of ASCII letters, digits and - . _ ~ only.")
+    return None
+
+
 @blueprint.get("/id/<kind>/<key>")
 def identify(kind: str, key: str) -> Response:
+    refused = _unknown(kind, key)
+    if refused is not None:
+        return refused
     iri = _canonical(kind, key)
     if not _exists(iri):
         return problem(404, "not-found", "No such thing", f"Nothing is known about <{iri}>.")
@@ -129,6 +147,9 @@ def _links(path: str) -> str:
 @blueprint.get("/doc/<kind>/<path:name>")
 def document(kind: str, name: str) -> Response:
     key, _, suffix = name.partition(".")
+    refused = _unknown(kind, key)
+    if refused is not None:
+        return refused
     return _serve_document(_canonical(kind, key), f"/doc/{kind}/{key}", suffix)
 
 
@@ -139,6 +160,9 @@ def vocabulary(scheme: str, name: str | None = None) -> Response:
     concept, _, suffix = (name or "").partition(".")
     if not name:
         scheme, _, suffix = scheme.partition(".")
+    refused = _unknown(scheme, *([concept] if concept else []))
+    if refused is not None:
+        return refused
     local = scheme + (f"/{concept}" if concept else "")
     return _serve_document(f"{VOCAB}{local}", f"/vocab/{local}", suffix)
 

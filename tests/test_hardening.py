@@ -168,3 +168,19 @@ def test_update_makes_no_outbound_request(server: str, listener: socket.socket,
     assert json.loads(body)["type"].endswith("/errors/service-not-allowed")
     assert connections(listener) == 0
     assert not ask(server, "ASK { GRAPH <https://w3id.org/c2c/graph/test-load> { ?s ?p ?o } }")
+
+
+# Odd characters in linked-data paths: each gave 500 (an IRI pyoxigraph refuses) before.
+ODD_SEGMENTS = ["%00", "%20x", "a%0Ab", "<x>", 'a"b', "%ff", "é", "%E2%80%8F", "a b", "{x}",
+                "\\", "'", "`", "|", "^", "a%3Eb", "%C0%AF", "..", "x;y", "%25"]
+LINKED_DATA_PATHS = ["/id/city/{}", "/doc/city/{}", "/doc/city/{}.ttl", "/vocab/themes/{}",
+                     "/vocab/{}", "/id/{}/cn-harbin", "/doc/{}/cn-harbin"]
+
+
+@pytest.mark.parametrize("path", LINKED_DATA_PATHS)
+@pytest.mark.parametrize("segment", ODD_SEGMENTS)
+def test_odd_linked_data_paths_are_404_problems(client, path: str, segment: str) -> None:
+    response = client.get(path.format(segment))
+    assert response.status_code in (404, 308), (path, segment, response.status_code)
+    if response.status_code == 404:
+        assert response.content_type == "application/problem+json"
