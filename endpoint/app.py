@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["c2c.pool"] = pool
     app.extensions["c2c.cache"] = ResultCache(settings.result_cache_bytes) \
         if settings.result_cache_bytes else None
-    app.extensions["c2c.metrics"] = Metrics(Path(settings.store) / "metrics")
+    app.extensions["c2c.metrics"] = Metrics(settings.metrics)
     app.extensions["c2c.dumps"] = Dumps(settings.dumps)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)

@@ -1,9 +1,11 @@
 """``/metrics`` in the Prometheus text format, summed over every gunicorn worker.
 
 Each worker process counts into its own small memory-mapped file under
-``{C2C_STORE}/metrics/{server}/`` (the server being the gunicorn master's pid), so counting is
+``{C2C_METRICS}/{server}/`` (the server being the gunicorn master's pid), so counting is
 a memory write with no lock shared between processes; a scrape adds the files up, the way
-Prometheus' own multi-process mode does.
+Prometheus' own multi-process mode does. The folder is outside the store (serving needs no
+write access there). Metrics never fail a request: when the folder cannot be written, the worker
+counts in its own memory and ``/metrics`` says so (``c2c_metrics_shared 0``).
 """
 
 from __future__ import annotations
@@ -35,18 +37,25 @@ class Metrics:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder) / str(os.getppid())
-        self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._map: mmap.mmap | None = None
+        self._map: mmap.mmap | bytearray | None = None
+        self.shared = True
+        """False once the folder could not be written: this worker then counts in memory."""
 
-    def _slots(self) -> mmap.mmap:
+    def _slots(self) -> mmap.mmap | bytearray:
         if self._map is None or self._pid != os.getpid():  # a forked child counts on its own
-            path = self.folder / f"{os.getpid()}.bin"
-            with open(path, "a+b") as handle:
-                handle.truncate(_SIZE)
-                self._map = mmap.mmap(handle.fileno(), _SIZE)
             self._pid = os.getpid()
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = self.folder / f"{os.getpid()}.bin"
+                with open(path, "a+b") as handle:
+                    handle.truncate(_SIZE)
+                    self._map = mmap.mmap(handle.fileno(), _SIZE)
+                self.shared = True
+            except OSError:
+                self._map = bytearray(_SIZE)
+                self.shared = False
         return self._map
 
     def _add(self, slot: int, value: float) -> None:
@@ -71,9 +80,14 @@ class Metrics:
         """Every slot summed over the worker files of this server."""
         with self._lock:
             self._slots()
+        if not self.shared:
+            return list(struct.unpack(f"{_SLOTS}d", bytes(self._slots())))
         total = [0.0] * _SLOTS
         for path in self.folder.glob("*.bin"):
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
             if len(data) != _SIZE:
                 continue
             for i, value in enumerate(struct.unpack(f"{_SLOTS}d", data)):
@@ -107,4 +121,7 @@ class Metrics:
                 ("rows", "Result rows and triples sent.")):
             lines += [f"# HELP c2c_{name}_total {help_text}", f"# TYPE c2c_{name}_total counter",
                       f"c2c_{name}_total {counter[name]:.0f}"]
+        lines += ["# HELP c2c_metrics_shared 1 if these figures are summed over all workers, 0 "
+                  "if the metrics folder is not writable and they are this worker's alone.",
+                  "# TYPE c2c_metrics_shared gauge", f"c2c_metrics_shared {int(self.shared)}"]
         return "\n".join(lines) + "\n"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from loaders.errors import ConfigError
 
 _DEFAULT_BASE_IRI = "https://w3id.org/c2c/"
+_DEFAULT_METRICS = Path(tempfile.gettempdir()) / "c2c-metrics"
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -92,6 +94,9 @@ class Settings:
     service_allow: tuple[str, ...] = ()
     """IRI prefixes that SPARQL ``SERVICE`` may call; empty means none (``C2C_SERVICE_ALLOW``,
     separated by spaces or commas)."""
+    metrics: Path = _DEFAULT_METRICS
+    """Folder of the workers' metrics files (``C2C_METRICS``); outside the store, so that
+    serving never needs write access to the store."""
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
@@ -126,6 +131,7 @@ class Settings:
             slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", 1.0),
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
+            metrics=Path(env.get("C2C_METRICS") or _DEFAULT_METRICS),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
         )
 

@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from loaders.config import Settings
-from tests.conftest import DATA, free_port, run_gunicorn
+from tests.conftest import DATA, ROOT, free_port, run_gunicorn, wait_for_http
 
 LIMIT = 4096
 TOKEN = "bodies-token"  # noqa: S105 - a test token
@@ -184,3 +190,52 @@ def test_odd_linked_data_paths_are_404_problems(client, path: str, segment: str)
     assert response.status_code in (404, 308), (path, segment, response.status_code)
     if response.status_code == 404:
         assert response.content_type == "application/problem+json"
+
+
+def _read_only_mount_works() -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("mount"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c",
+                            "mount --bind / /mnt 2>/dev/null || mount --bind /tmp /tmp"],
+                           capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.parametrize("metrics_inside_store", [False, True], ids=["default", "read-only"])
+def test_a_read_only_store_folder_still_answers(tmp_path, metrics_inside_store: bool) -> None:
+    """The store folder mounted read-only (a mount namespace, so even root cannot write):
+    queries, /healthz and /metrics answer; metrics that cannot be written are counted in memory
+    (``c2c_metrics_shared 0``), never a failed request. Before, the workers died of SIGBUS."""
+    if not _read_only_mount_works():
+        pytest.skip("needs root and unshare/mount to mount the store read-only (CI runs as root)")
+    from loaders.build import build
+
+    store = tmp_path / "store"
+    settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
+                                                    dumps=tmp_path / "dumps")
+    build(settings, progress=False)
+    port = free_port()
+    metrics = store / "metrics" if metrics_inside_store else tmp_path / "metrics"
+    env = dict(os.environ, C2C_STORE=str(store), C2C_PORT=str(port), C2C_HOST="127.0.0.1",
+               C2C_DUMPS=str(tmp_path / "dumps"), C2C_METRICS=str(metrics), C2C_WORKERS="2",
+               C2C_THREADS="1")
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    script = (f'mount --bind "{store}" "{store}" && mount -o remount,ro,bind "{store}" && '
+              f'exec "{gunicorn}" -c python:endpoint.gunicorn_conf "endpoint.app:create_app()"')
+    process = subprocess.Popen(["unshare", "-m", "sh", "-c", script], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", process=process)
+        for _ in range(6):  # both workers, most likely
+            assert ask(base, "ASK { ?s ?p ?o }")
+        with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:
+            text = response.read().decode()
+        assert f"c2c_metrics_shared {0 if metrics_inside_store else 1}" in text
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
