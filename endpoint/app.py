@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["c2c.settings"] = settings
     app.extensions["c2c.store"] = ServedStore(settings.store)
-    pool = ExecutorPool(settings.threads)
+    pool = ExecutorPool(settings.threads, settings.query_memory_mb * 1024 * 1024)
     pool.start()
     app.extensions["c2c.pool"] = pool
     app.extensions["c2c.cache"] = ResultCache(settings.result_cache_bytes) \

@@ -9,8 +9,13 @@ query, and writes the whole answer, capped at ``C2C_MAX_ROWS``, before it sends 
 The request thread therefore either has a complete body to send with its 200, or an error to
 answer instead: never a 200 followed by a broken body.
 
-Run as ``python -m endpoint.executor FD`` by :class:`Executor`; the protocol is one pickled
-``dict`` each way per job over a socket pair (:mod:`multiprocessing.connection`).
+Each executor also has a memory limit (``C2C_QUERY_MEMORY_MB``, set as ``RLIMIT_DATA`` in the
+process: heap and anonymous maps, not the store's memory-mapped files). A query that needs more
+fails its allocation and the executor dies or answers ``memory``; the request gets 503
+(``query-memory``) and the executor is replaced, so one heavy query cannot take the machine.
+
+Run as ``python -m endpoint.executor FD [MEMORY_BYTES]`` by :class:`Executor`; the protocol is
+one pickled ``dict`` each way per job over a socket pair (:mod:`multiprocessing.connection`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import queue
 import re
+import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +48,16 @@ class PoolBusy(Exception):  # noqa: N818
 
 
 class ExecutorCrashed(Exception):  # noqa: N818
-    """The executor process died while answering (it has been replaced)."""
+    """The executor process died while answering (it has been replaced).
+
+    ``out_of_memory`` is true when it died the way a failed allocation ends a process under
+    its memory limit (Rust's allocation failure aborts: SIGABRT; or SIGKILL, SIGSEGV)."""
+
+    def __init__(self, returncode: int | None = None, memory_limited: bool = False) -> None:
+        super().__init__(returncode)
+        self.returncode = returncode
+        self.out_of_memory = memory_limited and returncode in (
+            -signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
 
 
 # ------------------------------------------------------------------------------------------
@@ -138,8 +154,15 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "error", "error": "evaluation", "message": str(exc)}
 
 
-def _serve(fd: int) -> None:
+def _limit_memory(limit_bytes: int) -> None:
+    """Cap this process's heap and anonymous memory (``RLIMIT_DATA``); 0 leaves it unlimited."""
+    if limit_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit_bytes, limit_bytes))
+
+
+def _serve(fd: int, memory_limit: int = 0) -> None:
     """The executor's loop: read a job, answer it, until the request side closes the socket."""
+    _limit_memory(memory_limit)
     conn = Connection(fd)
     stores: dict[str, Any] = {}
     while True:
@@ -149,6 +172,10 @@ def _serve(fd: int) -> None:
             return
         try:
             answer = run_job(job, stores)
+        except MemoryError:
+            stores.clear()
+            answer = {"kind": "error", "error": "memory",
+                      "message": "the query needed more memory than the executor may use"}
         except Exception as exc:  # any failure becomes an answer, never a half-written one
             answer = {"kind": "error", "error": "internal", "message": f"{type(exc).__name__}: "
                       f"{exc}"}
@@ -165,10 +192,11 @@ def _serve(fd: int) -> None:
 class Executor:
     """One executor process and the request side of its socket."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_limit: int = 0) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "endpoint.executor", str(theirs.fileno())],
+            [sys.executable, "-m", "endpoint.executor", str(theirs.fileno()),
+             str(memory_limit)],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         theirs.close()
         self.conn = Connection(ours.detach())
@@ -185,8 +213,9 @@ class Executor:
 class ExecutorPool:
     """*size* executor processes shared by the request threads of one worker."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, memory_limit: int = 0) -> None:
         self.size = size
+        self.memory_limit = memory_limit
         self._idle: queue.LifoQueue[Executor] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._all: list[Executor] = []
@@ -195,7 +224,7 @@ class ExecutorPool:
         """Start every executor now, so the first queries do not pay for the start-up."""
         with self._lock:
             while len(self._all) < self.size:
-                executor = Executor()
+                executor = Executor(self.memory_limit)
                 self._all.append(executor)
                 self._idle.put(executor)
 
@@ -206,7 +235,7 @@ class ExecutorPool:
             pass
         with self._lock:
             if len(self._all) < self.size:
-                executor = Executor()
+                executor = Executor(self.memory_limit)
                 self._all.append(executor)
                 return executor
         try:
@@ -219,7 +248,7 @@ class ExecutorPool:
         with self._lock:
             if executor in self._all:
                 self._all.remove(executor)
-            replacement = Executor()
+            replacement = Executor(self.memory_limit)
             self._all.append(replacement)
         self._idle.put(replacement)
 
@@ -234,8 +263,11 @@ class ExecutorPool:
                 self._idle.put(executor)
                 return answer
         except (EOFError, OSError):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                executor.process.wait(timeout=2)
+            returncode = executor.process.returncode
             self._replace(executor)
-            raise ExecutorCrashed from None
+            raise ExecutorCrashed(returncode, self.memory_limit > 0) from None
         self._replace(executor)
         raise QueryTimeout
 
@@ -247,4 +279,4 @@ class ExecutorPool:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0)

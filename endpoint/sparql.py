@@ -211,11 +211,15 @@ def _query(op: Operation, settings: Settings) -> Response:
                            "Every query executor stayed busy until the time limit.")
         response.headers["Retry-After"] = "1"
         return response
-    except ExecutorCrashed:
+    except ExecutorCrashed as crash:
         current_app.extensions["c2c.metrics"].count("executor_restarts")
+        if crash.out_of_memory:
+            return _out_of_memory(settings)
         return problem(500, "executor-crashed", "Query executor crashed",
                        "The process evaluating the query died; it has been replaced.")
     if answer["kind"] == "error":
+        if answer["error"] == "memory":
+            return _out_of_memory(settings)
         if answer["error"] == "syntax":
             extra = {k: answer[k] for k in ("line", "column") if k in answer}
             return problem(400, "query-syntax", "SPARQL syntax error", answer["message"],
@@ -237,6 +241,13 @@ def _query(op: Operation, settings: Settings) -> Response:
         cache.put(key, result)
     g.c2c_log.update(cache="miss", rows=answer["rows"], truncated=answer["truncated"])
     return _answer(result, key if cacheable else None, settings, info.finished)
+
+
+def _out_of_memory(settings: Settings) -> Response:
+    return problem(503, "query-memory", "Query needs too much memory",
+                   f"The query needed more than the {settings.query_memory_mb} MiB an executor "
+                   "may use (C2C_QUERY_MEMORY_MB) and was stopped. Narrow it, add a LIMIT, or "
+                   "run it on a dump.", limit_mib=settings.query_memory_mb)
 
 
 def _update(op: Operation, settings: Settings) -> Response:

@@ -18,6 +18,20 @@ _DEFAULT_BASE_IRI = "https://w3id.org/c2c/"
 _DEFAULT_METRICS = Path(tempfile.gettempdir()) / "c2c-metrics"
 
 
+def _machine_memory_mb() -> int:
+    """Physical memory of this machine in MiB (4096 where the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError, AttributeError):
+        return 4096
+
+
+def default_query_memory_mb(workers: int, threads: int) -> int:
+    """Half the machine's memory shared by every executor (workers x threads), between 256 MiB
+    and 4 GiB each: all executors at their limit at once still leave half the machine."""
+    return max(256, min(4096, _machine_memory_mb() // (2 * workers * threads)))
+
+
 def _int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -94,6 +108,10 @@ class Settings:
     service_allow: tuple[str, ...] = ()
     """IRI prefixes that SPARQL ``SERVICE`` may call; empty means none (``C2C_SERVICE_ALLOW``,
     separated by spaces or commas)."""
+    query_memory_mb: int = 0
+    """Memory limit of one query executor process in MiB (``C2C_QUERY_MEMORY_MB``); 0 means no
+    limit. :meth:`from_env` derives the default from the machine (:func:`default_query_memory_mb`).
+    """
     metrics: Path = _DEFAULT_METRICS
     """Folder of the workers' metrics files (``C2C_METRICS``); outside the store, so that
     serving never needs write access to the store."""
@@ -131,6 +149,8 @@ class Settings:
             slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", 1.0),
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
+            query_memory_mb=_int(env, "C2C_QUERY_MEMORY_MB", default_query_memory_mb(
+                max(1, _int(env, "C2C_WORKERS", 2)), max(1, _int(env, "C2C_THREADS", 4)))),
             metrics=Path(env.get("C2C_METRICS") or _DEFAULT_METRICS),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
         )

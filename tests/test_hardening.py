@@ -239,3 +239,20 @@ def test_a_read_only_store_folder_still_answers(tmp_path, metrics_inside_store: 
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+HUNGRY = "CONSTRUCT { ?a ?b ?c . ?d ?e ?f } WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+"""77 bytes that grew an executor to 7.9 GiB within the default 30 s before the memory limit."""
+
+
+def test_a_query_over_the_memory_limit_is_503_and_the_server_goes_on(built) -> None:
+    with run_gunicorn(built, free_port(), C2C_QUERY_MEMORY_MB="300", C2C_QUERY_TIMEOUT="120",
+                      C2C_WORKERS="1", C2C_THREADS="2", C2C_RESULT_CACHE_BYTES="0") as base:
+        status, headers, body = send(base, "POST", "/sparql", HUNGRY.encode(),
+                                     "application/sparql-query", chunked=False)
+        assert status == 503, body[:300]
+        assert headers["Content-Type"] == "application/problem+json"
+        problem = json.loads(body)
+        assert problem["type"].endswith("/errors/query-memory")
+        assert problem["limit_mib"] == 300
+        assert ask(base, "ASK { ?s ?p ?o }")  # the executor was replaced
