@@ -11,9 +11,11 @@ are problem+json. A bare GET describes the service.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
 
 from endpoint.auth import write_refusal
@@ -58,6 +60,21 @@ def _with_dataset(kind: str, text: str, params) -> Operation:
     default, named = _DATASET_PARAMETERS[kind]
     return Operation(kind, text, params.getlist(default) or None,
                      params.getlist(named) or None)
+
+
+def _not_an_iri(op: Operation) -> str | None:
+    """The first dataset parameter of *op* that is not an absolute IRI, or None."""
+    for iri in (op.default_graphs or []) + (op.named_graphs or []):
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            return iri
+        if not _SCHEME.match(iri):
+            return iri
+    return None
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _operation() -> Operation | Response:
@@ -128,10 +145,13 @@ def _formats() -> tuple[str | None, str | None] | Response:
     return (solutions.name if solutions else None, graph.name if graph else None)
 
 
+_MAX_OFFSET = 2**31 - 1
+
+
 def _offset() -> int | Response:
     raw = request.values.get("offset", "0")
-    if not raw.isdigit():
-        return _bad(f"offset={raw!r} must be a whole number.")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _MAX_OFFSET:
+        return _bad(f"offset={raw[:40]!r} must be a whole number up to {_MAX_OFFSET}.")
     return int(raw)
 
 
@@ -295,6 +315,10 @@ def sparql() -> Response:
     op = _operation()
     if isinstance(op, Response):
         return op
+    not_iri = _not_an_iri(op)
+    if not_iri is not None:
+        return _bad(f"{not_iri[:200]!r} is not an absolute IRI (dataset parameters name graphs "
+                    "by IRI).")
     g.c2c_log = {"operation": op.kind}
     if op.kind == "update":
         return _update(op, settings)

@@ -256,3 +256,15 @@ def test_a_query_over_the_memory_limit_is_503_and_the_server_goes_on(built) -> N
         assert problem["type"].endswith("/errors/query-memory")
         assert problem["limit_mib"] == 300
         assert ask(base, "ASK { ?s ?p ?o }")  # the executor was replaced
+
+
+@pytest.mark.parametrize("params", [
+    {"default-graph-uri": "notaniri"}, {"default-graph-uri": "<x>"},
+    {"named-graph-uri": "a b"}, {"named-graph-uri": "http://a b/"},
+    {"offset": "99999999999999999999999"}, {"offset": "\u0663"}, {"offset": "-1"},
+], ids=["dg-word", "dg-angle", "ng-space", "ng-space-in-host", "offset-huge",
+        "offset-arabic-digit", "offset-negative"])
+def test_bad_query_parameters_are_400_problems(client, params: dict) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}", **params})
+    assert response.status_code == 400, response.data[:200]
+    assert response.content_type == "application/problem+json"
