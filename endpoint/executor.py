@@ -123,7 +123,8 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
 
     try:
         results = store.query(job["query"], default_graph=job.get("default_graph"),
-                              named_graphs=job.get("named_graphs"))
+                              named_graphs=job.get("named_graphs"),
+                              base_iri=job.get("base_iri"))
         if isinstance(results, ox.QueryBoolean):
             if solution_fmt is None:
                 return {"kind": "boolean", "body": None}

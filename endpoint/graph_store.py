@@ -1,12 +1,16 @@
 """``/rdf-graph-store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect identification).
 
-``?graph=IRI`` names a graph, ``?default`` the store's default graph. GET and HEAD are open to
-everyone and give the graph's triples sorted, so the same version gives byte-identical output;
-PUT, POST and DELETE need a writable deployment and the bearer token, and go through
-:func:`loaders.revise.revise` like SPARQL Update (copy, change, derive, validate, switch).
+``?graph=IRI`` names a graph, ``?default`` the store's default graph; a POST to the store
+itself (neither) creates a new graph ``{C2C_BASE_IRI}graph/new/{uuid}`` and answers 201 with its
+IRI in ``Location``. GET and HEAD are open to everyone and give the graph's triples sorted,
+so the same version gives byte-identical output; PUT, POST and DELETE need a writable
+deployment and the bearer token, and go through :func:`loaders.revise.revise` like SPARQL
+Update (copy, change, derive, validate, switch).
 """
 
 from __future__ import annotations
+
+import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -35,6 +39,9 @@ def _target() -> str | Response | None:
     if graphs and has_default:
         return problem(400, "bad-request", "Both graph and default",
                        "Give either ?graph=IRI or ?default, not both.")
+    if not graphs and not has_default and request.method == "POST":
+        settings: Settings = current_app.extensions["c2c.settings"]
+        return f"{settings.base_iri}graph/new/{uuid.uuid4().hex}"
     if not graphs and not has_default:
         return problem(400, "bad-request", "No graph named",
                        "Give ?graph=IRI or ?default.")
@@ -118,7 +125,9 @@ def _write(settings: Settings, graph: str | None) -> Response:
                        f"{len(exc.violations)} SHACL violation(s); nothing was changed.",
                        violations=[str(v) for v in exc.violations[:50]])
     current_app.extensions["c2c.metrics"].count("updates")
-    return Response(status=201 if not existed and request.method in ("PUT", "POST") else 204)
+    if not existed and request.method in ("PUT", "POST"):
+        return Response(status=201, headers={"Location": graph} if graph else None)
+    return Response(status=204)
 
 
 @blueprint.route("/rdf-graph-store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])

@@ -46,7 +46,8 @@ def service_graph() -> Graph:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
         g.add((service, SD.resultFormat, URIRef(_RESULT_FORMATS[fmt.media_type])))
-    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    if settings.profile == "research":  # the default graph is the set union of the data graphs
+        g.add((service, SD.feature, SD.UnionDefaultGraph))
     if settings.service_allow:
         g.add((service, SD.feature, SD.BasicFederatedQuery))
     g.add((service, C2C.queryTimeoutSeconds,
@@ -58,11 +59,13 @@ def service_graph() -> Graph:
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDF.type, VOID.Dataset))
-    g.add((dataset, VOID.triples, Literal(info.quads)))
+    g.add((dataset, VOID.triples, Literal(info.default_triples)))
     g.add((dataset, VOID.sparqlEndpoint, endpoint))
     g.add((dataset, DCTERMS.modified,
            Literal(_iso(info.finished), datatype=XSD.dateTime)))
     for name, count in sorted(info.graphs.items()):
+        if name in info.metadata_graphs:  # not part of the data: at /.well-known/void
+            continue
         named = BNode()
         g.add((dataset, SD.namedGraph, named))
         g.add((named, SD.name, URIRef(name)))

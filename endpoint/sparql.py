@@ -25,6 +25,7 @@ from endpoint.federation import keywords, refused_targets
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.service import service_description
+from endpoint.update_dataset import with_using
 from loaders.config import Settings
 from loaders.errors import ValidationFailed
 from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format
@@ -213,7 +214,7 @@ def _query(op: Operation, settings: Settings) -> Response:
         return _answer(cached, key if cacheable else None, settings, info.finished)
     job = {"op": "query", "path": str(build), "query": op.text,
            "default_graph": op.default_graphs, "named_graphs": op.named_graphs,
-           "solution_format": formats[0],
+           "base_iri": settings.base_iri, "solution_format": formats[0],
            "graph_format": formats[1], "offset": offset, "limit": settings.max_rows,
            "fail_after_rows": settings.fail_after_rows}
     pool = current_app.extensions["c2c.pool"]
@@ -279,18 +280,18 @@ def _update(op: Operation, settings: Settings) -> Response:
         return problem(403, "service-not-allowed", "LOAD or SERVICE target not allowed",
                        "An update may LOAD from or call only the targets of the allowlist "
                        f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
+    text = op.text
     if op.default_graphs or op.named_graphs:
         if _has_using_or_with(op.text):
             return _bad("using-graph-uri/using-named-graph-uri together with USING or WITH "
                         "in the update.")
-        return problem(400, "not-supported", "using-graph-uri is not supported",
-                       "Name the graphs with USING or WITH inside the update.")
+        text = with_using(op.text, op.default_graphs or [], op.named_graphs or [])
     from loaders.revise import revise
 
     g.c2c_log.update(update_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
                      update=op.text)
     try:
-        revise(settings, lambda store: store.update(op.text, base_iri=settings.base_iri))
+        revise(settings, lambda store: store.update(text, base_iri=settings.base_iri))
     except SyntaxError as exc:
         return problem(400, "update-syntax", "SPARQL Update syntax error", str(exc))
     except ValidationFailed as exc:

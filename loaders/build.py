@@ -28,6 +28,7 @@ from tqdm import tqdm
 from loaders import assets
 from loaders.config import Settings
 from loaders.curated import read_curated
+from loaders.dataset import materialise, metadata_graphs
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
@@ -101,6 +102,7 @@ def build(settings: Settings, *, progress: bool = True,
     minter = Minter(settings.base_iri)
     location = StoreLocation(settings.store)
     location.prune()
+    graphs: dict[str, int] = {}
     bar = tqdm(total=len(STEPS), desc="c2c build", unit="step", disable=not progress,
                leave=False)
 
@@ -154,13 +156,16 @@ def build(settings: Settings, *, progress: bool = True,
         write(ox.NamedNode(str(minter.graph("void"))))
         graphs = staging.graph_counts()
         writer.join()
+        materialise(store, minter)  # on disk, where the named graphs' blank nodes are
+        default = store.default_size()
         store.flush()
         writer = store = None  # closed before the folder is served
         bar.update()
 
         step("switch")
         info = BuildInfo(version=build_dir.name, finished=time.time(),
-                         quads=sum(graphs.values()), graphs=graphs)
+                         quads=sum(graphs.values()), graphs=graphs, default_triples=default,
+                         metadata_graphs=metadata_graphs(minter))
         location.mark_complete(build_dir, info)
         location.swap(build_dir)
         bar.update()
@@ -174,4 +179,23 @@ def build(settings: Settings, *, progress: bool = True,
         bar.close()
     location.prune()
     return BuildSummary(version=build_dir.name, path=build_dir, graphs=graphs, violations=0,
+                        seconds=time.monotonic() - started)
+
+
+def build_empty(settings: Settings) -> BuildSummary:
+    """Make an empty plain store current: nothing derived, no metadata graph, the default graph
+    a graph of its own. The conformance profile's starting point (the W3C suites load their
+    own data); a research store is made by :func:`build`."""
+    started = time.monotonic()
+    location = StoreLocation(settings.store)
+    location.prune()
+    build_dir = location.new_build()
+    store = OxigraphStore.open(build_dir, read_only=False)
+    store.flush()
+    del store
+    location.mark_complete(build_dir, BuildInfo(
+        version=build_dir.name, finished=time.time(), quads=0, graphs={},
+        default_graph="separate"))
+    location.swap(build_dir)
+    return BuildSummary(version=build_dir.name, path=build_dir, graphs={}, violations=0,
                         seconds=time.monotonic() - started)

@@ -115,6 +115,9 @@ class Settings:
     metrics: Path = _DEFAULT_METRICS
     """Folder of the workers' metrics files (``C2C_METRICS``); outside the store, so that
     serving never needs write access to the store."""
+    profile: str = "research"
+    """``research``: the default graph is the set union of the data graphs, for queries and
+    writes; ``conformance``: a plain SPARQL 1.1 store for the W3C suites (``C2C_PROFILE``)."""
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
@@ -128,7 +131,11 @@ class Settings:
             raise ConfigError(
                 f"C2C_BASE_IRI={base_iri!r} must be an http(s) IRI ending with '/'"
             )
+        profile = (env.get("C2C_PROFILE") or "research").strip().lower()
+        if profile not in ("research", "conformance"):
+            raise ConfigError(f"C2C_PROFILE={profile!r} must be 'research' or 'conformance'")
         return cls(
+            profile=profile,
             store=Path(env.get("C2C_STORE") or "var/store"),
             data=Path(env.get("C2C_DATA") or "data"),
             dumps=Path(env.get("C2C_DUMPS") or "var/dumps"),

@@ -53,7 +53,9 @@ class Distribution:
 
 
 def _canonical_quads(store: OxigraphStore) -> list[ox.Quad]:
-    dataset = ox.Dataset(store.raw.quads_for_pattern(None, None, None, None))
+    # the named graphs only: a build's default graph is their materialised union
+    dataset = ox.Dataset(q for q in store.raw.quads_for_pattern(None, None, None, None)
+                         if not isinstance(q.graph_name, ox.DefaultGraph))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(dataset, key=lambda q: (str(q.graph_name), str(q.subject),
                                           str(q.predicate), str(q.object)))

@@ -3,11 +3,17 @@
 SPARQL Update and the Graph Store Protocol's PUT/POST/DELETE never touch the store that is
 being served (read-only executors may have it open, and reading a store that another process
 writes is undefined in RocksDB). :func:`revise` instead takes a checkpoint of the current build
-(hard links, so it is cheap), applies the change to that copy, materialises the derived graph
-and the VoID description anew, validates the data graphs with the SHACL shapes, and only then
-switches ``current`` to the copy, exactly as ``c2c build`` does. A change that fails, or that
-leaves data violating a shape, is thrown away with its copy; writers are serialised by a lock
-file, and the new version changes every ETag.
+(hard links, so it is cheap), applies the change to that copy, and only then switches
+``current`` to the copy, exactly as ``c2c build`` does. A change that fails, or that leaves
+data violating a shape, is thrown away with its copy; writers are serialised by a lock file,
+and the new version changes every ETag.
+
+In the research profile the change sees the default graph every query sees (the distinct
+triples of the data graphs); what it did to that graph is carried back into the data graphs
+(:func:`loaders.dataset.carry_back`), then the derived graph is computed anew, the data graphs
+are validated with the SHACL shapes, and the default graph and the VoID description are
+materialised anew. In the conformance profile the change is applied as it is to a plain store
+(validated, nothing derived or described).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import pyoxigraph as ox
 
 from loaders.build import DERIVED_GRAPHS, derive, describe
 from loaders.config import Settings
+from loaders.dataset import CONFORMANCE, carry_back, default_triples, materialise, metadata_graphs
 from loaders.errors import StoreError, ValidationFailed
 from loaders.namespaces import Minter
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
@@ -42,13 +49,14 @@ def _write_lock(location: StoreLocation) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def validated_graphs(store: OxigraphStore, minter: Minter
+def validated_graphs(store: OxigraphStore, minter: Minter, *, with_default: bool = False
                      ) -> list[ox.NamedNode | ox.DefaultGraph]:
     """The graphs a SHACL check covers: every named graph but derived, search and VoID, and
-    the default graph (a SPARQL update may write there)."""
+    the default graph where it is a graph of its own (the conformance profile)."""
     skip = {str(minter.graph(name)) for name in DERIVED_GRAPHS}
-    return [*(ox.NamedNode(g) for g in store.named_graphs() if g not in skip),
-            ox.DefaultGraph()]
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = [
+        ox.NamedNode(g) for g in store.named_graphs() if g not in skip]
+    return [*graphs, ox.DefaultGraph()] if with_default else graphs
 
 
 def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T, BuildInfo]:
@@ -60,6 +68,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
     """
     location = StoreLocation(settings.store)
     minter = Minter(settings.base_iri)
+    conformance = settings.profile == CONFORMANCE
     with _write_lock(location):
         current = location.current()
         if current is None:
@@ -71,19 +80,27 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             source.raw.backup(str(target))
             del source
             store = OxigraphStore.open(target, read_only=False)
+            before = set() if conformance else default_triples(store)
             result = change(store)
-            derive(store, minter)
-            violations = validate_store(store.raw, graphs=validated_graphs(store, minter))
+            if not conformance:
+                carry_back(store, minter, before)
+                derive(store, minter)
+            violations = validate_store(store.raw, graphs=validated_graphs(
+                store, minter, with_default=conformance))
             if violations:
                 raise ValidationFailed(violations, report_text(violations))
-            describe(store, minter)
+            if not conformance:
+                materialise(store, minter)
+                describe(store, minter)
             graphs = store.graph_counts()
-            default = sum(1 for _ in store.raw.quads_for_pattern(None, None, None,
-                                                                 ox.DefaultGraph()))
+            default = store.default_size()
             store.flush()
             del store
             info = BuildInfo(version=target.name, finished=time.time(),
-                             quads=sum(graphs.values()) + default, graphs=graphs)
+                             quads=sum(graphs.values()) + (default if conformance else 0),
+                             graphs=graphs, default_triples=default,
+                             default_graph="separate" if conformance else "union",
+                             metadata_graphs=() if conformance else metadata_graphs(minter))
             location.mark_complete(target, info)
             location.swap(target)
         except BaseException:

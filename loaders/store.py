@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import threading
 import time
@@ -36,9 +37,10 @@ class GraphStore(Protocol):
 
     version: str
 
-    def query(self, sparql: str, *, union_default_graph: bool = True,
-              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
-              substitutions: dict[str, Any] | None = None) -> Any: ...
+    def query(self, sparql: str, *, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None,
+              substitutions: dict[str, Any] | None = None,
+              base_iri: str | None = None) -> Any: ...
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
 
@@ -47,13 +49,35 @@ class GraphStore(Protocol):
     def named_graphs(self) -> list[str]: ...
 
 
-class OxigraphStore:
-    """An embedded Oxigraph store opened from a folder."""
+# a query that states its own dataset (FROM / FROM NAMED) keeps it
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
 
-    def __init__(self, store: ox.Store, path: Path | None, version: str) -> None:
+
+class OxigraphStore:
+    """An embedded Oxigraph store opened from a folder.
+
+    The dataset its queries see depends on what the store is (``BUILD.json`` of its folder):
+
+    * a finished c2c build (``"default_graph": "union"``): the stored default graph, which the
+      build and every write materialise as the set of distinct triples of the data graphs
+      (:mod:`loaders.dataset`), and as named graphs the data graphs only; a metadata graph
+      (VoID) is visible to a query that names it by its full IRI, never to ``GRAPH ?g``;
+    * a store in the conformance profile (``"default_graph": "separate"``): a plain SPARQL
+      store, the stored default graph and every named graph;
+    * a store being built or revised (no ``BUILD.json`` yet): the union of all graphs, for the
+      pipeline's own queries (search keys), whose results go into sets of triples.
+    """
+
+    def __init__(self, store: ox.Store, path: Path | None, version: str, *,
+                 default_graph: str = "pipeline", metadata_graphs: Iterable[str] = (),
+                 read_only: bool = False) -> None:
         self._store = store
         self.path = path
         self.version = version
+        self.default_graph = default_graph
+        self.metadata_graphs = frozenset(metadata_graphs)
+        self._read_only = read_only
+        self._visible: list[str] | None = None
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = True, version: str | None = None
@@ -63,7 +87,11 @@ class OxigraphStore:
             store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as exc:
             raise StoreError(f"{path}: cannot open the Oxigraph store: {exc}") from exc
-        return cls(store, path, version or path.name)
+        marker = path / _COMPLETE_MARKER
+        recorded = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else {}
+        return cls(store, path, version or path.name,
+                   default_graph=recorded.get("default_graph", "pipeline"),
+                   metadata_graphs=recorded.get("metadata_graphs", ()), read_only=read_only)
 
     @classmethod
     def in_memory(cls, version: str = "memory") -> OxigraphStore:
@@ -75,18 +103,33 @@ class OxigraphStore:
         """The underlying :class:`pyoxigraph.Store`, for bulk operations of the pipeline."""
         return self._store
 
-    def query(self, sparql: str, *, union_default_graph: bool = True,
-              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
-              substitutions: dict[str, Any] | None = None) -> Any:
-        """Run a SPARQL query. The default graph is the union of all graphs unless
-        *default_graph* names graphs (``default-graph-uri``)."""
+    def data_graphs(self) -> list[str]:
+        """Every named graph but the metadata graphs, sorted (cached on a read-only store)."""
+        if self._visible is not None:
+            return self._visible
+        visible = [g for g in self.named_graphs() if g not in self.metadata_graphs]
+        if self._read_only:
+            self._visible = visible
+        return visible
+
+    def query(self, sparql: str, *, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None,
+              substitutions: dict[str, Any] | None = None,
+              base_iri: str | None = None) -> Any:
+        """Run a SPARQL query over the dataset described in the class docstring.
+        *default_graph* and *named_graphs* (``default-graph-uri``, ``named-graph-uri``) replace
+        that dataset as a whole: naming only one of them leaves the other empty."""
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
-        if default_graph is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
-        else:
-            kwargs["use_default_graph_as_union"] = union_default_graph
-        if named_graphs is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if base_iri is not None:
+            kwargs["base_iri"] = base_iri
+        if default_graph is not None or named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or ()]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+        elif self.default_graph == "pipeline":
+            kwargs["use_default_graph_as_union"] = True
+        elif self.metadata_graphs and "graph" in sparql.lower() and not _FROM.search(sparql):
+            named = [g for g in self.metadata_graphs if g in sparql]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in self.data_graphs() + named]
         if substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         return self._store.query(sparql, **kwargs)
@@ -112,6 +155,10 @@ class OxigraphStore:
     def named_graphs(self) -> list[str]:
         """The IRIs of every named graph, sorted."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def default_size(self) -> int:
+        """Number of triples in the stored default graph."""
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def graph_counts(self) -> dict[str, int]:
         """Number of quads in every named graph (counted by Oxigraph, not in Python)."""
@@ -187,6 +234,13 @@ class BuildInfo:
     finished: float
     quads: int
     graphs: dict[str, int]
+    default_graph: str = "union"
+    """"union": the stored default graph is the materialised union of the data graphs;
+    "separate": a plain SPARQL store (the conformance profile)."""
+    default_triples: int = 0
+    """Triples of the stored default graph."""
+    metadata_graphs: tuple[str, ...] = ()
+    """Named graphs that describe the data (VoID) and are no part of it."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -237,6 +291,7 @@ class StoreLocation:
 
     def info(self, build: Path) -> BuildInfo:
         data = json.loads((build / _COMPLETE_MARKER).read_text(encoding="utf-8"))
+        data["metadata_graphs"] = tuple(data.get("metadata_graphs", ()))
         return BuildInfo(**data)
 
     def open_current(self, *, read_only: bool = True) -> OxigraphStore:

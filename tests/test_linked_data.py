@@ -144,8 +144,11 @@ def test_a_dump_loads_into_an_isomorphic_dataset(store, dumps: Path) -> None:
     reloaded = ox.Store()
     reloaded.load(gzip.decompress((dumps / "all.nq.gz").read_bytes()),
                   format=ox.RdfFormat.N_QUADS)
-    original = ox.Dataset(store.raw.quads_for_pattern(None, None, None, None))
+    # the dumps hold the named graphs; the store's default graph is their materialised union
+    original = ox.Dataset(q for q in store.raw.quads_for_pattern(None, None, None, None)
+                          if not isinstance(q.graph_name, ox.DefaultGraph))
     copy = ox.Dataset(reloaded.quads_for_pattern(None, None, None, None))
+    assert not any(isinstance(q.graph_name, ox.DefaultGraph) for q in copy)
     original.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     copy.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     assert set(map(str, original)) == set(map(str, copy))
