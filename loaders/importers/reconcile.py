@@ -1,0 +1,258 @@
+"""One place mention → one place, using every piece of evidence the row has, or no guess.
+
+Order of evidence (the reason of every answer says which decided):
+
+1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else;
+2. an identifier: a Wikidata QID goes to the place that has it, or to a new place minted for
+   it (``wd-Q…``) — never to a place found by its label;
+3. the name, read for its parts: the qualifier of ``X, Province``, ``X (Parent)`` and
+   ``Parent \N{EN DASH} X`` restricts the candidates to what lies in that region or prefecture;
+   a level
+   word (oblast, krai, province, prefecture, county, district …) restricts them to regions or
+   to counties and districts, never a same-named city; primary names are tried before
+   alternate and former names; the list's coordinates, where it has them, keep only the
+   candidates within :data:`MAX_KM`.
+
+When the evidence leaves more than one candidate the mention is *ambiguous*: it is not
+matched, and the report lists the candidates. Population never decides. The one preference
+is by level: a bare name (no qualifier, no level word) that names one city-level unit and
+otherwise only districts or counties of other cities is that city, since the lists name
+districts with their city (``Chaoyang (Beijing)``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from loaders.importers.gazetteer import CITY_LEVELS, SUB_CITY_LEVELS, Entry, Gazetteer, Match
+from loaders.importers.readers import Mention
+from loaders.public_lists import fold
+
+#: a candidate town farther than this from the list's own coordinates is not the place, km
+MAX_KM = 30.0
+
+REGION_WORDS = ("oblast", "krai", "kray", "province", "prefecture", "region", "state",
+                "governorate", "autonomous region", "autonomous okrug", "republic")
+#: level words of counties and districts → the level they name (vocab/administrative-levels)
+SUB_CITY_WORDS = {"county": "county-cn", "district": "district", "subdistrict": "district",
+                  "banner": "county-cn"}
+CITY_WORDS = ("city", "municipality", "town")
+_DASH = re.compile(r"\s+[–—-]\s+|\s*–\s*")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A listed name read for its parts."""
+
+    whole: str  # folded, as written
+    base: str  # folded, qualifier and level word removed
+    qualifier: str | None  # folded
+    level: str | None  # "region", "county-cn", "district" or None
+
+
+def parse(name: str) -> Parsed:
+    """>>> parse("Wujiang (Suzhou)"), parse("Suzhou \N{EN DASH} Wujiang").base,
+    ... parse("Osaka Prefecture")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    (Parsed(whole='wujiang suzhou', base='wujiang', qualifier='suzhou', level=None), 'wujiang',
+     Parsed(whole='osaka prefecture', base='osaka', qualifier=None, level='region'))
+    """
+    base, qualifier = name.strip(), None
+    if m := re.match(r"^(.*?)\s*\((.*)\)\s*$", base):
+        base, qualifier = m.group(1), m.group(2)
+    elif "," in base:
+        base, qualifier = (part.strip() for part in base.split(",", 1))
+    elif len(parts := _DASH.split(base)) == 2 and all(parts):
+        qualifier, base = parts
+    folded = fold(base)
+    level = None
+    for words, kind in ((REGION_WORDS, "region"), (SUB_CITY_WORDS, "sub-city")):
+        for word in words:
+            if folded.endswith(" " + word):
+                folded, level = folded[: -len(word) - 1], SUB_CITY_WORDS.get(word) or kind
+                break
+        if level:
+            break
+    return Parsed(fold(name), folded, fold(qualifier) if qualifier else None, level)
+
+
+def km(a: Entry, lat: float, lon: float) -> float | None:
+    if a.latitude is None or a.longitude is None:
+        return None
+    p1, p2 = math.radians(a.latitude), math.radians(lat)
+    dp, dl = p2 - p1, math.radians(lon - a.longitude)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _allowed(entry: Entry, level: str | None, country: str) -> bool:
+    if entry.kind == "country":
+        return False
+    if level == "region":
+        return entry.kind == "region" or (country == "CN" and entry.level ==
+                                          "prefecture-level-city")
+    if level in SUB_CITY_LEVELS:  # 'X County' is a county, 'X District' a district
+        return entry.level == level if country == "CN" else entry.kind == "region"
+    return entry.kind == "city"
+
+
+def _ancestors(gazetteer: Gazetteer, entry: Entry) -> set[str]:
+    keys, seen = set(), entry.parent
+    while seen and seen not in keys:
+        keys.add(seen)
+        parent = gazetteer.entries.get(seen)
+        seen = parent.parent if parent else ""
+    return keys
+
+
+def _within_qualifier(gazetteer: Gazetteer, candidates: list[Entry], qualifier: str,
+                      country: str) -> tuple[list[Entry], bool]:
+    """The candidates that lie in what *qualifier* names (a region, or a city whose districts
+    they are). Returns (kept, understood): not understood when it names nothing known."""
+    regions = {gazetteer.entries[k].region for k in gazetteer.regions_named(qualifier, country)}
+    containers = [e for e in gazetteer.named(qualifier, country, True)
+                  + gazetteer.named(qualifier, country, False) if e.kind != "country"]
+    towns = [e for e in gazetteer.geonames_named(qualifier, country, True)]
+    if not regions and not containers and not towns:
+        return candidates, False
+    keys = {e.key for e in containers}
+    kept = []
+    for c in candidates:
+        if (c.region and c.region in regions) or keys & _ancestors(gazetteer, c):
+            kept.append(c)
+        elif c.key not in keys and c.kind == "city" and c.level == "city" and any(
+                t.region == c.region and c.latitude is not None and t.latitude is not None
+                and (km(c, t.latitude, t.longitude) or 1e9) <= MAX_KM
+                for t in containers + towns):
+            kept.append(c)  # a GeoNames town beside a same-region city of that name
+    return kept, True
+
+
+def _decide(candidates: list[Entry], parsed: Parsed, how: str) -> Match | None:
+    unique = list({c.key: c for c in candidates}.values())
+    if not unique:
+        return None
+    if len(unique) == 1:
+        return Match.of(unique[0], f"{how}: {_describe(unique[0])}")
+    if parsed.qualifier is None and parsed.level is None:
+        cities = [c for c in unique if c.level in CITY_LEVELS]
+        if len(cities) == 1 and all(c.level in SUB_CITY_LEVELS for c in unique
+                                    if c is not cities[0]):
+            return Match.of(cities[0], f"{how}: {_describe(cities[0])}, the one city of "
+                            f"{len(unique)} units of that name (the others are districts or "
+                            "counties; the lists name districts with their city)")
+    return Match("ambiguous", f"{how}: {len(unique)} candidates and nothing in the row to "
+                 "choose: " + "; ".join(_describe(c) for c in unique), candidates=tuple(unique))
+
+
+def _describe(e: Entry) -> str:
+    where = f" in {e.region}" if e.region else ""
+    ident = f"GeoNames {e.geonameid}" if e.geonameid else (e.qid or e.key)
+    return f"{e.name_en} ({e.level}{where}, {ident})"
+
+
+def _forms(parsed: Parsed, name: str) -> list[tuple[str, str | None, str | None]]:
+    """(folded form, qualifier, level) to try, in order: the name as written first
+    (``Frankfurt (Oder)`` is a name), then its base within the qualifier."""
+    if parsed.level is not None:
+        written = fold(re.sub(r"\s*\(.*\)\s*$", "", name).split(",")[0])
+        if parsed.qualifier and _DASH.search(name):
+            written = fold(_DASH.split(name)[-1])
+        return list(dict.fromkeys([(written, parsed.qualifier, parsed.level),
+                                   (parsed.base, parsed.qualifier, parsed.level)]))
+    forms: list[tuple[str, str | None, str | None]] = []
+    if parsed.qualifier:
+        forms.append((parsed.whole, None, None))
+    forms.append((parsed.base, parsed.qualifier, None))
+    for word in CITY_WORDS:
+        if parsed.base.endswith(" " + word):
+            forms.append((parsed.base[: -len(word) - 1], parsed.qualifier, None))
+    return [f for f in dict.fromkeys(forms) if f[0]]
+
+
+def _tiers(gazetteer: Gazetteer, level: str | None) -> list:
+    def cities(form: str, country: str, primary: bool) -> list[Entry]:
+        return [c for c in gazetteer.named(form, country, primary)
+                if c.kind == "city" or c.level == "direct-administered-municipality"]
+
+    def regions(form: str, country: str, primary: bool) -> list[Entry]:
+        return [c for c in gazetteer.named(form, country, primary) if c.kind == "region"]
+
+    if level is None:  # a bare name is a city first; a region only when no city has it
+        return [("gazetteer", cities), ("GeoNames", gazetteer.geonames_named),
+                ("gazetteer region", regions)]
+    return [("gazetteer", gazetteer.named)]
+
+
+def reconcile_name(gazetteer: Gazetteer, name: str, country: str,
+                   lat: float | None = None, lon: float | None = None) -> Match:
+    """A listed name in *country* → the place the evidence singles out."""
+    parsed = parse(name)
+    qualifier_note = ""
+    for form, qualifier, level in _forms(parsed, name):
+        for tier, lookup in _tiers(gazetteer, level):
+            for primary in (True, False):
+                found = [c for c in lookup(form, country, primary)
+                         if level is None or _allowed(c, level, country)]
+                if qualifier and found:
+                    found, understood = _within_qualifier(gazetteer, found, qualifier, country)
+                    if not understood:
+                        qualifier_note = f" (qualifier '{qualifier}' names no known place)"
+                if lat is not None and lon is not None and found:
+                    near = [c for c in found if c.kind != "city"
+                            or (d := km(c, lat, lon)) is None or d <= MAX_KM]
+                    if not near:
+                        far = min(found, key=lambda c: km(c, lat, lon) or 0)
+                        return Match("unmatched", f"no {tier} place called '{form}' within "
+                                     f"{MAX_KM:.0f} km of the list's coordinates; nearest "
+                                     f"{_describe(far)} at {km(far, lat, lon):.0f} km")
+                    found = near
+                how = (f"{tier} {'name' if primary else 'alternate name'} '{form}'"
+                       + (f" in '{qualifier}'" if qualifier else "")
+                       + (f" at level {level}" if level else "") + qualifier_note)
+                if (decided := _decide(found, parsed, how)) is not None:
+                    return decided
+    if parsed.level == "region" or (parsed.level and country != "CN"):
+        return Match("unmatched", f"'{name}' names a region or county, and no region of "
+                     f"{country} has that name (a same-named city is not taken)")
+    return Match("unmatched", f"no place called '{name}' in {country}{qualifier_note}")
+
+
+def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
+    """The whole order of evidence for one mention of a listed pair."""
+    lat, lon = getattr(mention, "lat", None), getattr(mention, "lon", None)
+    if mention.name and mention.country:
+        override = gazetteer.overrides.get((fold(mention.name), mention.country))
+        if override is not None:
+            if override.target == "none":
+                return Match("unmatched", f"override row {override.row}: not a place or "
+                             f"unknown ({override.reason})", decided_by="override")
+            entry = gazetteer.entry(override.target) or _wikidata_entry(
+                gazetteer, mention, override.target.removeprefix("wd-"), lat, lon)
+            return Match.of(entry, f"override row {override.row}: {override.reason}",
+                            decided_by="override")
+    if mention.qid:
+        if (key := gazetteer.by_qid.get(mention.qid)) is not None:
+            entry = gazetteer.entries[key]
+            return Match.of(entry, f"Wikidata {mention.qid}: {_describe(entry)}")
+        entry = _wikidata_entry(gazetteer, mention, mention.qid, lat, lon)
+        return Match.of(entry, f"Wikidata {mention.qid}: not in the gazetteer; a place minted "
+                        "for the QID (its label is not matched to other places)"
+                        + ("" if mention.country else f"; country '{mention.country_text}' "
+                           "unknown, so it has no c2c:inCountry"))
+    if mention.country is None:
+        return Match("unmatched", f"unknown country '{mention.country_text}'")
+    if not mention.name:
+        return Match("unmatched", "no name")
+    return reconcile_name(gazetteer, mention.name, mention.country, lat, lon)
+
+
+def _wikidata_entry(gazetteer: Gazetteer, mention: Mention, qid: str, lat: float | None,
+                    lon: float | None) -> Entry:
+    return Entry(f"wd-{qid}", "city", "city", mention.name or qid, mention.country or "",
+                 latitude=lat, longitude=lon, qid=qid, source="the list (Wikidata)")
+
+
+__all__ = ["MAX_KM", "Parsed", "km", "parse", "reconcile", "reconcile_name"]
