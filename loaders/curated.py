@@ -206,9 +206,15 @@ def read_sources(data: CuratedData, row: Row) -> None:
     if issued is not None:
         g.add((node, DCTERMS.issued, issued))
     for column, prop in (("volume", BIBO.volume), ("issue", BIBO.issue), ("doi", BIBO.doi),
-                         ("publisher", DCTERMS.publisher)):
+                         ("issn", BIBO.issn), ("publisher", DCTERMS.publisher)):
         if row.get(column):
             g.add((node, prop, ox.Literal(row.get(column))))
+    for affiliation in row.items("affiliation"):
+        g.add((node, C2C.authorAffiliation, ox.Literal(affiliation)))
+    for column, prop in (("available", DCTERMS.available), ("prepared_from", C2C.preparedFrom),
+                         ("prepared_to", C2C.preparedUntil)):
+        if (when := _date(row, column)) is not None:
+            g.add((node, prop, when))
     if row.get("pages"):
         start, _, end = row.get("pages").partition("-")
         g.add((node, BIBO.pageStart, ox.Literal(start.strip())))
@@ -236,7 +242,7 @@ def read_places(data: CuratedData, row: Row) -> None:
     links = data.graph(data.minter.graph("links"))
     g.add((node, RDF.type, PLACE_CLASSES[kind]))
     g.add((node, RDF.type, GEO.Feature))
-    _labels(g, node, row)
+    _place_labels(data, g, node, row)
     g.add((node, C2C.administrativeLevel, concept("administrative-levels",
                                                   row.require("admin_level"))))
     if kind == "country":
@@ -263,10 +269,47 @@ def read_places(data: CuratedData, row: Row) -> None:
         links.add((node, OWL.sameAs, ox.NamedNode(GEONAMES_FEATURE.format(id=row.get("geonames")))))
     if row.get("wikidata"):
         qid = row.get("wikidata")
-        g.add((node, DCTERMS.identifier, ox.Literal(qid)))
+        qid_graph = data.source_graph(row, "wikidata_source")[0] if row.get("wikidata_source") \
+            else g
+        qid_graph.add((node, DCTERMS.identifier, ox.Literal(qid)))
         links.add((node, OWL.sameAs, WD[qid]))
     g.add((node, PROV.wasDerivedFrom, source))
     data.note_origin(node, row)
+
+
+LABEL_COLUMNS = {"name_en": "en", "name_zh": "zh-Hans", "name_ru": "ru", "name_local": None}
+
+
+def label_sources(row: Row) -> dict[str, str]:
+    """The ``label_sources`` cell of a place, ``name_zh=geonames;name_ru=c2c-editors``: which
+    source holds which label when it is not the row's own source."""
+    found: dict[str, str] = {}
+    for item in row.items("label_sources"):
+        column, _, key = item.partition("=")
+        if column.strip() not in LABEL_COLUMNS or not key.strip():
+            raise InputError(row.where("label_sources"), "expected column=source with a column "
+                             f"among {sorted(LABEL_COLUMNS)}", term=item)
+        found[column.strip()] = key.strip()
+    return found
+
+
+def _place_labels(data: CuratedData, g: GraphSink, node: ox.NamedNode, row: Row) -> None:
+    """A place's labels, each in the graph of the source that holds it (``label_sources``),
+    else in the graph of the row's source; a local name equal to another label in the same
+    language is not repeated."""
+    attributed = label_sources(row)
+    seen: set[tuple[str, str]] = set()
+    for column, lang in LABEL_COLUMNS.items():
+        text = row.get(column)
+        lang = lang or row.get("local_lang") or "und"
+        if not text or (text, lang) in seen:
+            continue
+        seen.add((text, lang))
+        target = g
+        if column in attributed:
+            key = data.ref(row, "label_sources", "source", attributed[column])
+            target = data.graph(data.minter.source_graph(key))
+        target.add((node, RDFS.label, ox.Literal(text, language=lang)))
 
 
 def _relationship(data: CuratedData, row: Row, kind: str, cls: ox.NamedNode
@@ -301,6 +344,8 @@ def read_agreements(data: CuratedData, row: Row) -> None:
 
 def read_cross_border_pairs(data: CuratedData, row: Row) -> None:
     g, node, key = _relationship(data, row, "cross-border-pair", C2C.CrossBorderPair)
+    if row.get("inferred"):
+        g.add((node, C2C.isInferred, ox.Literal(row.boolean("inferred"))))
     if row.get("pair_type"):
         g.add((node, C2C.pairType, concept("cross-border-pair-types", row.get("pair_type"))))
     for dimension in row.items("dimensions"):
@@ -425,6 +470,16 @@ def read_macro_regions(data: CuratedData, row: Row) -> None:
     data.note_origin(node, row)
 
 
+def read_macro_region_members(data: CuratedData, row: Row) -> None:
+    """A first-level region in a macro-region, as the cited source (a statistical division)
+    groups it. The triple lives in that source's graph; the row's ``locator`` (the paragraph
+    of the source) stays in the table, since a bare triple has no node to carry it."""
+    region = data.place(row, "region")
+    macro = data.node("macro-region", data.ref(row, "macro_region", "macro-region"))
+    g, _ = data.source_graph(row)
+    g.add((region, C2C.inMacroRegion, macro))
+
+
 def read_policies(data: CuratedData, row: Row) -> None:
     key = row.require("key")
     data.register("policy", key, row, "key")
@@ -466,6 +521,8 @@ def read_policy_periods(data: CuratedData, row: Row) -> None:
         g.add((node, prop, instant))
         g.add((instant, RDF.type, TIME.Instant))
         g.add((instant, TIME.inXSDgYear, year))
+    if row.get("partner_country"):
+        g.add((node, C2C.towardsCountry, data.place(row, "partner_country")))
     for focus in row.items("focus"):
         g.add((node, C2C.regionalFocus,
                data.node("macro-region", data.ref(row, "focus", "macro-region", focus))))
@@ -477,13 +534,14 @@ def read_policy_periods(data: CuratedData, row: Row) -> None:
     data.note_origin(node, row)
 
 
-def _policy_or_network(data: CuratedData, row: Row) -> ox.NamedNode:
-    """The policy or network the ``about`` column of *row* names."""
+def _about(data: CuratedData, row: Row) -> ox.NamedNode:
+    """The policy, network, pairing or cross-border pair the ``about`` column of *row* names."""
     about = row.get("about")
-    for kind in ("policy", "network"):
+    for kind in ("policy", "network", "pairing", "cross-border-pair"):
         if about in data.keys.get(kind, set()):
             return data.node(kind, about)
-    raise InputError(row.where("about"), "no policy or network has this key", term=about)
+    raise InputError(row.where("about"), "no policy, network, pairing or cross-border pair has "
+                     "this key", term=about)
 
 
 def read_statistics(data: CuratedData, row: Row) -> None:
@@ -502,7 +560,7 @@ def read_statistics(data: CuratedData, row: Row) -> None:
         g.add((node, C2C.countsAgreementType,
                concept("agreement-types", row.get("agreement_type"))))
     if row.get("about"):
-        g.add((node, C2C.statisticOf, _policy_or_network(data, row)))
+        g.add((node, C2C.statisticOf, _about(data, row)))
     for column, prop in (("from", C2C.fromYear), ("to", C2C.toYear)):
         year = _date(row, column)
         if year is not None:
@@ -518,8 +576,10 @@ def read_findings(data: CuratedData, row: Row) -> None:
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.Finding))
     g.add((node, DCTERMS.description, ox.Literal(row.require("text_en"), language="en")))
+    if row.get("quote"):
+        g.add((node, C2C.quotation, ox.Literal(row.get("quote"), language="en")))
     if row.get("about"):
-        g.add((node, DCTERMS.subject, _policy_or_network(data, row)))
+        g.add((node, DCTERMS.subject, _about(data, row)))
     if (year := _date(row, "year")) is not None:
         g.add((node, C2C.aboutYear, year))
     _themes(data, g, node, row)
@@ -532,17 +592,21 @@ Reader = Callable[[CuratedData, Row], None]
 #: file name → (required columns, optional columns, reader); in the order they are read.
 TABLES: list[tuple[str, list[str], list[str], Reader]] = [
     ("sources.csv", ["key", "type"], ["title", "authors", "venue", "year", "issued", "volume",
-                                      "issue", "pages", "doi", "url", "publisher", "licence",
-                                      "note"], read_sources),
+                                      "issue", "pages", "doi", "issn", "url", "publisher",
+                                      "licence", "available", "affiliation", "prepared_from",
+                                      "prepared_to", "note"], read_sources),
     ("places.csv", ["key", "kind", "name_en", "name_zh", "name_ru", "admin_level", "source"],
-     ["name_local", "local_lang", "parent", "country", "lat", "lon", "wikidata", "geonames"],
+     ["name_local", "local_lang", "parent", "country", "lat", "lon", "wikidata", "geonames",
+      "label_sources", "wikidata_source"],
      read_places),
     ("macro_regions.csv", ["key", "name_en", "source"], ["name_zh", "name_ru", "locator"],
      read_macro_regions),
+    ("macro_region_members.csv", ["region", "macro_region", "source"], ["locator"],
+     read_macro_region_members),
     ("agreements.csv", ["party_a", "party_b", "type", "source"],
      ["date", "status", "themes", "locator", "note", "confirmed_by"], read_agreements),
     ("cross_border_pairs.csv", ["party_a", "party_b", "source"],
-     ["pair_type", "dimensions", "locator", "note"], read_cross_border_pairs),
+     ["pair_type", "dimensions", "inferred", "locator", "note"], read_cross_border_pairs),
     ("industrial_parks.csv", ["key", "name_en", "located_in", "source"],
      ["name_zh", "name_ru", "opened", "locator", "note"], read_industrial_parks),
     ("counterpart_pairings.csv", ["party_a", "party_b", "source"],
@@ -561,10 +625,12 @@ TABLES: list[tuple[str, list[str], list[str], Reader]] = [
     ("policies.csv", ["key", "name_en", "country", "source"],
      ["name_zh", "name_ru", "start", "locator", "note"], read_policies),
     ("policy_periods.csv", ["key", "policy", "name_en", "begin", "end", "source"],
-     ["name_zh", "name_ru", "focus", "themes", "locator", "scope_note"], read_policy_periods),
+     ["name_zh", "name_ru", "partner_country", "focus", "themes", "locator", "scope_note"],
+     read_policy_periods),
     ("statistics.csv", ["key", "name_en", "value", "lower_bound", "measure", "source"],
      ["countries", "agreement_type", "about", "from", "to", "locator", "note"], read_statistics),
-    ("findings.csv", ["key", "text_en", "source"], ["about", "themes", "year", "locator", "note"],
+    ("findings.csv", ["key", "text_en", "source"],
+     ["about", "themes", "year", "quote", "locator", "note"],
      read_findings),
 ]
 

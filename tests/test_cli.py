@@ -72,12 +72,13 @@ def test_build_then_a_violating_build_keeps_the_previous_store(tmp_path: Path) -
 
 def test_bad_csv_names_file_row_and_column(tmp_path: Path) -> None:
     data = copy_data(tmp_path)
+    row = len((data / "agreements.csv").read_text(encoding="utf-8").splitlines()) + 1
     with (data / "agreements.csv").open("a", encoding="utf-8") as f:
         f.write("cn-harbin,ru-atlantis,sister-city,2001,,,makeeva-2023,,,\n")
     env = {"C2C_STORE": str(tmp_path / "store"), "C2C_DATA": str(data)}
     result = run_c2c("build", "--quiet", env=env)
     assert result.returncode == 1
-    assert "agreements.csv, row 28, column 'party_b': no place has this key" in result.stderr
+    assert f"agreements.csv, row {row}, column 'party_b': no place has this key" in result.stderr
     assert "ru-atlantis" in result.stderr
     assert not (tmp_path / "store" / "current").exists()
 
