@@ -54,6 +54,9 @@ class Settings:
     """Folder holding the store builds and the ``current`` pointer (``C2C_STORE``)."""
     data: Path = Path("data")
     """Folder of curated data files read by ``c2c build`` (``C2C_DATA``)."""
+    public_lists: bool = True
+    """Whether ``c2c build`` imports the public twinning lists of ``{C2C_DATA}/public``
+    (``C2C_PUBLIC_LISTS``; on unless 0/false/no/off)."""
     dumps: Path = Path("var/dumps")
     """Folder ``c2c export`` writes the dumps into and the server offers at /dumps/latest/
     (``C2C_DUMPS``)."""
@@ -92,6 +95,10 @@ class Settings:
     service_allow: tuple[str, ...] = ()
     """IRI prefixes that SPARQL ``SERVICE`` may call; empty means none (``C2C_SERVICE_ALLOW``,
     separated by spaces or commas)."""
+    source_date_epoch: int | None = None
+    """Build time written as the dataset's ``dcterms:modified`` instead of the clock, so that two
+    builds of one commit give byte-identical dumps (``SOURCE_DATE_EPOCH``, the reproducible-builds
+    convention; ``make build`` sets it to the time of the last commit)."""
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
@@ -108,6 +115,8 @@ class Settings:
         return cls(
             store=Path(env.get("C2C_STORE") or "var/store"),
             data=Path(env.get("C2C_DATA") or "data"),
+            public_lists=env.get("C2C_PUBLIC_LISTS", "1").strip().lower()
+            not in {"0", "false", "no", "off"},
             dumps=Path(env.get("C2C_DUMPS") or "var/dumps"),
             base_iri=base_iri,
             host=env.get("C2C_HOST") or "127.0.0.1",
@@ -127,6 +136,8 @@ class Settings:
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
+            source_date_epoch=_int(env, "SOURCE_DATE_EPOCH", -1) if env.get("SOURCE_DATE_EPOCH")
+            else None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

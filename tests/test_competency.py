@@ -32,7 +32,8 @@ def cq_store(tmp_path_factory: pytest.TempPathFactory):
                           ("extra_agreements.csv", "agreements.csv")):
         with (data / target).open("a", encoding="utf-8") as f:
             f.write((CQ_FIXTURES / extra).read_text(encoding="utf-8"))
-    settings = Settings.from_env({}).with_overrides(store=root / "store", data=data)
+    settings = Settings.from_env({}).with_overrides(store=root / "store", data=data,
+                                                    public_lists=False)
     build(settings, progress=False)
     return StoreLocation(settings.store).open_current()
 
