@@ -99,6 +99,17 @@ class Settings:
     """Build time written as the dataset's ``dcterms:modified`` instead of the clock, so that two
     builds of one commit give byte-identical dumps (``SOURCE_DATE_EPOCH``, the reproducible-builds
     convention; ``make build`` sets it to the time of the last commit)."""
+    wikidata_timeout: float = 60.0
+    """Seconds to wait for one answer of ``c2c import wikidata --endpoint``
+    (``C2C_WIKIDATA_TIMEOUT``)."""
+    wikidata_retries: int = 4
+    """Retries of one request after a 429, a 5xx, a timeout or a refused connection
+    (``C2C_WIKIDATA_RETRIES``)."""
+    wikidata_backoff: float = 2.0
+    """First back-off in seconds, doubled at each retry; a ``Retry-After`` header wins
+    (``C2C_WIKIDATA_BACKOFF``)."""
+    wikidata_page_size: int = 5000
+    """Statements per request (``LIMIT``) of the paged query (``C2C_WIKIDATA_PAGE_SIZE``)."""
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
@@ -136,6 +147,10 @@ class Settings:
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
+            wikidata_timeout=_float(env, "C2C_WIKIDATA_TIMEOUT", 60.0),
+            wikidata_retries=_int(env, "C2C_WIKIDATA_RETRIES", 4),
+            wikidata_backoff=_float(env, "C2C_WIKIDATA_BACKOFF", 2.0),
+            wikidata_page_size=max(1, _int(env, "C2C_WIKIDATA_PAGE_SIZE", 5000)),
             source_date_epoch=_int(env, "SOURCE_DATE_EPOCH", -1) if env.get("SOURCE_DATE_EPOCH")
             else None,
         )
