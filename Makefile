@@ -26,6 +26,11 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 NODE_DIR := var/node
 YASGUI := $(NODE_DIR)/node_modules/@zazuko/yasgui/build/yasgui.min.js
 
+# The time of the last commit is the build's dcterms:modified, so that two builds of one commit
+# give byte-identical dumps (https://reproducible-builds.org/specs/source-date-epoch/).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
+
 build: $(STAMP_RUN)
 	$(BIN)/c2c build
 

@@ -32,9 +32,12 @@ from loaders.dataset import materialise, metadata_graphs
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
+from loaders.public_data import stage_public
 from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
+DCTERMS_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 STEPS = ("read", "validate", "derive", "describe", "switch")
 # the graphs derive() and describe() write; every other graph holds a source, and is validated
 DERIVED_GRAPHS = ("derived", "search", "void")
@@ -84,11 +87,21 @@ def derive(store: OxigraphStore, minter: Minter,
     on_graph(search)
 
 
-def describe(store: OxigraphStore, minter: Minter) -> None:
-    """Write the VoID/DCAT description anew (run after :func:`derive`: it counts every graph)."""
-    store.raw.remove_graph(ox.NamedNode(str(minter.graph("void"))))
+def describe(store: OxigraphStore, minter: Minter, *, modified: int | None = None) -> None:
+    """Write the VoID/DCAT description anew (run after :func:`derive`: it counts every graph).
+    *modified* (seconds since the epoch) replaces the clock as ``dcterms:modified``."""
+    void = ox.NamedNode(str(minter.graph("void")))
+    store.raw.remove_graph(void)
     for _name, text in assets.queries_in("describe"):
         store.update(text, base_iri=minter.base)
+    if modified is not None:
+        import datetime as dt
+
+        stamp = dt.datetime.fromtimestamp(modified, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for quad in list(store.raw.quads_for_pattern(None, DCTERMS_MODIFIED, None, void)):
+            store.raw.remove(quad)
+            store.raw.add(ox.Quad(quad.subject, quad.predicate,
+                                  ox.Literal(stamp, datatype=XSD_DATETIME), void))
 
 
 def build(settings: Settings, *, progress: bool = True,
@@ -134,6 +147,7 @@ def build(settings: Settings, *, progress: bool = True,
                    for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)], str(path))
         curated = read_curated(settings.data, minter, on_table=lambda table, quads:
                                stage(quads, f"the triples of {table}"))
+        stage_public(settings, stage)  # data/public: the public lists, reconciled
         for path in saved_imports(settings):
             stage(list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)), str(path))
         bar.update()
@@ -152,7 +166,7 @@ def build(settings: Settings, *, progress: bool = True,
         bar.update()
 
         step("describe")
-        describe(staging, minter)
+        describe(staging, minter, modified=settings.source_date_epoch)
         write(ox.NamedNode(str(minter.graph("void"))))
         graphs = staging.graph_counts()
         writer.join()

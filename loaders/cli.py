@@ -134,8 +134,24 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
     from loaders.importers import run_import, save_and_apply
 
-    result = run_import(settings, args.kind, Path(args.file),
-                        country=args.country.upper() if args.country else None)
+    country = args.country.upper() if args.country else None
+    if args.endpoint:  # the live reader: loaders/importers/wikidata_sparql.py
+        from loaders.importers.wikidata_sparql import import_from_endpoint
+
+        if args.kind != "wikidata" or args.file:
+            raise InputError(Location("--endpoint"), "only 'c2c import wikidata --endpoint URL'"
+                             ", without a FILE", term=args.file or args.kind)
+        fetched, result, report = import_from_endpoint(settings, args.endpoint, country,
+                                                        apply=not args.dry_run)
+        print(f"{fetched.summary()}\n{result.summary()}")
+        if args.dry_run:
+            print(json.dumps(result.report(), ensure_ascii=False, indent=1))
+        else:
+            print(f"applied to the served store; reconciliation report: {report}")
+        return 0
+    if not args.file:
+        raise InputError(Location("c2c import"), "give a FILE, or --endpoint URL for wikidata")
+    result = run_import(settings, args.kind, Path(args.file), country=country)
     print(result.summary())
     if args.dry_run:
         print(json.dumps(result.report(), ensure_ascii=False, indent=1))
@@ -189,7 +205,9 @@ def parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", help="import a public twinning list (wikidata or wikipedia)")
     i.add_argument("kind", choices=["wikidata", "wikipedia"], help="the format of FILE")
-    i.add_argument("file", help="the file to import")
+    i.add_argument("file", nargs="?", help="the file to import")
+    i.add_argument("--endpoint", metavar="URL", help="wikidata only: read P190 from this "
+                   "SPARQL endpoint (e.g. https://query.wikidata.org/sparql) instead of a FILE")
     i.add_argument("--country", help="import only the rows with this ISO country on a side "
                    "(e.g. CN)")
     i.add_argument("--dry-run", action="store_true",

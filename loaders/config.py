@@ -70,6 +70,9 @@ class Settings:
     """Folder holding the store builds and the ``current`` pointer (``C2C_STORE``)."""
     data: Path = Path("data")
     """Folder of curated data files read by ``c2c build`` (``C2C_DATA``)."""
+    public_lists: bool = True
+    """Whether ``c2c build`` imports the public twinning lists of ``{C2C_DATA}/public``
+    (``C2C_PUBLIC_LISTS``; on unless 0/false/no/off)."""
     dumps: Path = Path("var/dumps")
     """Folder ``c2c export`` writes the dumps into and the server offers at /dumps/latest/
     (``C2C_DUMPS``)."""
@@ -118,6 +121,21 @@ class Settings:
     profile: str = "research"
     """``research``: the default graph is the set union of the data graphs, for queries and
     writes; ``conformance``: a plain SPARQL 1.1 store for the W3C suites (``C2C_PROFILE``)."""
+    source_date_epoch: int | None = None
+    """Build time written as the dataset's ``dcterms:modified`` instead of the clock, so that two
+    builds of one commit give byte-identical dumps (``SOURCE_DATE_EPOCH``, the reproducible-builds
+    convention; ``make build`` sets it to the time of the last commit)."""
+    wikidata_timeout: float = 60.0
+    """Seconds to wait for one answer of ``c2c import wikidata --endpoint``
+    (``C2C_WIKIDATA_TIMEOUT``)."""
+    wikidata_retries: int = 4
+    """Retries of one request after a 429, a 5xx, a timeout or a refused connection
+    (``C2C_WIKIDATA_RETRIES``)."""
+    wikidata_backoff: float = 2.0
+    """First back-off in seconds, doubled at each retry; a ``Retry-After`` header wins
+    (``C2C_WIKIDATA_BACKOFF``)."""
+    wikidata_page_size: int = 5000
+    """Statements per request (``LIMIT``) of the paged query (``C2C_WIKIDATA_PAGE_SIZE``)."""
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
@@ -138,6 +156,8 @@ class Settings:
             profile=profile,
             store=Path(env.get("C2C_STORE") or "var/store"),
             data=Path(env.get("C2C_DATA") or "data"),
+            public_lists=env.get("C2C_PUBLIC_LISTS", "1").strip().lower()
+            not in {"0", "false", "no", "off"},
             dumps=Path(env.get("C2C_DUMPS") or "var/dumps"),
             base_iri=base_iri,
             host=env.get("C2C_HOST") or "127.0.0.1",
@@ -160,6 +180,12 @@ class Settings:
                 max(1, _int(env, "C2C_WORKERS", 2)), max(1, _int(env, "C2C_THREADS", 4)))),
             metrics=Path(env.get("C2C_METRICS") or _DEFAULT_METRICS),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
+            wikidata_timeout=_float(env, "C2C_WIKIDATA_TIMEOUT", 60.0),
+            wikidata_retries=_int(env, "C2C_WIKIDATA_RETRIES", 4),
+            wikidata_backoff=_float(env, "C2C_WIKIDATA_BACKOFF", 2.0),
+            wikidata_page_size=max(1, _int(env, "C2C_WIKIDATA_PAGE_SIZE", 5000)),
+            source_date_epoch=_int(env, "SOURCE_DATE_EPOCH", -1) if env.get("SOURCE_DATE_EPOCH")
+            else None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -73,5 +73,13 @@ class ValidationFailed(C2CError):  # noqa: N818 - reads as a sentence where it i
         )
 
 
+class RemoteError(C2CError):
+    """A remote service (a SPARQL endpoint) cannot be reached or gives an unusable answer.
+
+    The message reads ``<url>: <what> (<where in the paging>)``."""
+
+    exit_code = 4
+
+
 class StoreError(C2CError):
     """The store cannot be opened, built or switched."""

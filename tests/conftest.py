@@ -56,7 +56,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose store holds a build of the repository's data/."""
     store = tmp_path_factory.mktemp("store")
     settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
-                                                    dumps=store / "dumps")
+                                                    dumps=store / "dumps", public_lists=False)
     build(settings, progress=False)
     return settings
 

@@ -36,7 +36,8 @@ def on_step(name):
         while True:               # wait here to be killed
             time.sleep(0.1)
 
-settings = Settings.from_env({}).with_overrides(store=Path(sys.argv[1]), data=Path(sys.argv[3]))
+settings = Settings.from_env({}).with_overrides(store=Path(sys.argv[1]), data=Path(sys.argv[3]),
+                                                public_lists=False)
 build(settings, progress=False, on_step=on_step)
 """
 
@@ -54,7 +55,8 @@ def test_sigkill_during_build_leaves_previous_store(tmp_path: Path, killed_at: s
     bulk-loading the tables into RocksDB when the process dies (checked by hand: the dead
     folder then held the ontology, the vocabularies and sources.csv — 1,027 quads — and none
     of places.csv)."""
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
+                                                    public_lists=False)
     build(settings, progress=False)
     location = StoreLocation(settings.store)
     before = location.current()
@@ -90,7 +92,8 @@ def test_sigkill_during_build_leaves_previous_store(tmp_path: Path, killed_at: s
 
 
 def _served_build(tmp_path: Path) -> tuple[Settings, StoreLocation, Path, int]:
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
+                                                    public_lists=False)
     build(settings, progress=False)
     location = StoreLocation(settings.store)
     return settings, location, location.current(), count(location.open_current())

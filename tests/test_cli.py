@@ -47,7 +47,7 @@ def copy_data(tmp_path: Path) -> Path:
 def test_build_then_a_violating_build_keeps_the_previous_store(tmp_path: Path) -> None:
     data = copy_data(tmp_path)
     env = {"C2C_STORE": str(tmp_path / "store"), "C2C_DATA": str(data),
-           "PATH": str(Path(sys.executable).parent)}
+           "C2C_PUBLIC_LISTS": "0", "PATH": str(Path(sys.executable).parent)}
     first = run_c2c("build", "--quiet", env=env)
     assert first.returncode == 0, first.stderr
     location = StoreLocation(tmp_path / "store")

@@ -27,7 +27,8 @@ def cq_store(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("cq")
     data = root / "data"
     shutil.copytree(DATA, data)
-    settings = Settings.from_env({}).with_overrides(store=root / "store", data=data)
+    settings = Settings.from_env({}).with_overrides(store=root / "store", data=data,
+                                                    public_lists=False)
     build(settings, progress=False)
     return StoreLocation(settings.store).open_current()
 

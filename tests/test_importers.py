@@ -28,6 +28,7 @@ HARBIN = URIRef(ID + "city/cn-harbin")
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
+                                                    public_lists=False,
                                                     dumps=tmp_path / "dumps")
     build(settings, progress=False)
     return settings
@@ -124,7 +125,8 @@ def test_applied_import_is_validated_derived_and_kept_by_the_next_build(
 @pytest.mark.shared_data
 def test_china_related_rows_of_the_public_lists(tmp_path: Path) -> None:
     shared = require_shared_data()
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
+                                                    public_lists=False)
     build(settings, progress=False)
     rates = {}
     for kind, name in (("wikipedia", "twin_cities_wikipedia_pairs.csv"),

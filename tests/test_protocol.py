@@ -228,7 +228,7 @@ def writable(tmp_path_factory) -> Settings:
     store = tmp_path_factory.mktemp("writable-store")
     settings = Settings.from_env({}).with_overrides(
         store=store, data=DATA, dumps=store / "dumps", writable=True, update_token="s3cret",  # noqa: S106 - a test token
-        threads=1)
+        threads=1, public_lists=False)
     build(settings, progress=False)
     return settings
 

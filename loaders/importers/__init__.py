@@ -37,8 +37,11 @@ from loaders.importers.reconcile import reconcile
 from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
 
 LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
+            "wikidata-sparql": "https://creativecommons.org/publicdomain/zero/1.0/",
             "wikipedia": "https://creativecommons.org/licenses/by-sa/4.0/"}
-ORIGINAL_SOURCES = {"wikidata": "wikidata-p190-2022", "wikipedia": "wikipedia-twin-towns"}
+ORIGINAL_SOURCES = {"wikidata": "wikidata-p190-2022", "wikipedia": "wikipedia-twin-towns",
+                    # the answer of a live query (loaders.importers.wikidata_sparql)
+                    "wikidata-sparql": "wikidata"}
 DCAT_DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
 
 
@@ -104,11 +107,12 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     """Read and reconcile *path*; return the import's graphs and its report (nothing is
     written: :func:`save_and_apply` does that)."""
     if kind not in LICENCES:
-        raise InputError(Location(path), "unknown import kind; expected wikidata or wikipedia",
+        raise InputError(Location(path), "unknown import kind; expected wikidata, "
+                         "wikidata-sparql or wikipedia",
                          term=kind)
     if not path.is_file():
         raise InputError(Location(path), "file not found")
-    pairs = read_wikidata(path) if kind == "wikidata" else read_wikipedia(path)
+    pairs = read_wikipedia(path) if kind == "wikipedia" else read_wikidata(path)
     if country:
         pairs = [p for p in pairs if country in (p.a.country, p.b.country)]
     minter = Minter(settings.base_iri)
@@ -168,6 +172,8 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
         for value, prop in ((pair.start, SCHEMA.startDate), (pair.end, SCHEMA.endDate)):
             if value is not None and not any(data.objects(node, prop)):
                 data.add((node, prop, value))
+        if pair.end is not None:  # an end time: the agreement ended, says this source
+            data.add((node, C2C.status, concept("agreement-status", "ended")))
     return ImportResult(key, [data, links], mentions, len(pairs), len(agreements), skipped,
                         row_mentions, pairs)
 

@@ -121,19 +121,35 @@ def _qid(value: str, path: Path, row: int, column: str) -> str:
     return m.group(1)
 
 
-def _time(value: str | None, path: Path, row: int, column: str) -> Literal | None:
-    """A Wikidata time as precise as it looks: a 1 January becomes a year (the query service
-    does not export the precision), any other day a date."""
+def _time(value: str | None, path: Path, row: int, column: str,
+          precision: str | None = None) -> Literal | None:
+    """A Wikidata time as precise as Wikidata says (*precision*: ``wikibase:timePrecision``,
+    9 year, 10 month, 11 day or finer; less than a year gives no date), or, when the file
+    does not give the precision, as precise as it looks: a 1 January becomes a year, any other
+    day a date."""
     if not value:
         return None
     m = re.match(r"^(-?\d{4})-(\d{2})-(\d{2})(?:T.*)?$", value.strip())
     if not m:
         raise InputError(Location(path, row=row, column=column), "not a date", term=value)
     year, month, day = m.groups()
+    if precision:
+        if not precision.strip().isdigit():
+            raise InputError(Location(path, row=row, column=f"{column}Precision"),
+                             "not a Wikidata time precision", term=precision)
+        if int(precision) < 9:
+            return None  # a decade or a century is not a date c2c can state
+        if int(precision) == 9:
+            return Literal(year, datatype=XSD.gYear)
+        if int(precision) == 10:
+            if not 1 <= int(month) <= 12:
+                raise InputError(Location(path, row=row, column=column), "impossible month",
+                                 term=value)
+            return Literal(f"{year}-{month}", datatype=XSD.gYearMonth)
+    elif (month, day) == ("01", "01"):
+        return Literal(year, datatype=XSD.gYear)
     if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
         raise InputError(Location(path, row=row, column=column), "impossible date", term=value)
-    if (month, day) == ("01", "01"):
-        return Literal(year, datatype=XSD.gYear)
     import datetime as dt
 
     try:
@@ -230,6 +246,8 @@ def _read_wikidata_json(path: Path) -> list[Pair]:
                                   value(f"{var}CountryLabel") or value(f"{var}Country"),
                                   number))
         pairs.append(Pair(sides[0], sides[1], number,
-                          _time(value(start_var), path, number, start_var or ""),
-                          _time(value(end_var), path, number, end_var or "")))
+                          _time(value(start_var), path, number, start_var or "",
+                                value(f"{start_var}Precision") if start_var else None),
+                          _time(value(end_var), path, number, end_var or "",
+                                value(f"{end_var}Precision") if end_var else None)))
     return pairs
