@@ -195,3 +195,10 @@ def test_the_2004_lists_old_and_rare_names_are_identified_by_geonames() -> None:
     assert "Свердловск" in yekaterinburg["alternatenames"]
     suntars = [c for c in cities.values() if c["countrycode"] == "RU" and c["name"] == "Suntar"]
     assert [str(c["geonameid"]) for c in suntars] == [places["ru-suntar"]["geonames"]]
+
+
+def test_shuangyashan_magadan_2013_is_held_at_year_precision(store) -> None:
+    assert ask(store, f"""ASK {{ <{ID}agreement/cn-shuangyashan--ru-magadan>
+        schema:startDate "2013"^^xsd:gYear ;
+        prov:wasDerivedFrom <{ID}source/zgyt-magadan-delegations> ;
+        c2c:inPolicyPeriod <{ID}policy-period/makeeva-2010s> }}""")
