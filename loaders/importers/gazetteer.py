@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -159,8 +159,15 @@ class Gazetteer:
         existing = (self.entries.get(entry.key)
                     or self.entries.get(self.by_qid.get(entry.qid, ""))
                     or self.entries.get(self.by_geonameid.get(entry.geonameid or -1, "")))
-        if existing is not None and existing.kind != entry.kind and not existing.curated:
-            existing = None  # Hong Kong: a country row and a region of China, one QID
+        if existing is not None and existing.key != entry.key and (
+                existing.kind != entry.kind or (existing.level != entry.level
+                                                and fold(existing.name_en) != fold(entry.name_en))):
+            # one identifier on two different places: a copied QID (or Hong Kong, a country
+            # row and a region of China): keep both places, the identifier with the first
+            entry = replace(entry, qid="" if entry.qid == existing.qid else entry.qid,
+                            geonameid=None if entry.geonameid == existing.geonameid
+                            else entry.geonameid)
+            existing = self.entries.get(entry.key)
         if existing is None:
             self.entries[entry.key] = entry
             self.kind_of[entry.key] = entry.kind

@@ -2,7 +2,8 @@
 
 Order of evidence (the reason of every answer says which decided):
 
-1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else;
+1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else, for
+   mentions by name (a mention with a QID is keyed by it, not by its label);
 2. an identifier: a Wikidata QID goes to the place that has it, or to a new place minted for
    it (``wd-Q…``) — never to a place found by its label;
 3. the name, read for its parts: the qualifier of ``X, Province``, ``X (Parent)`` and
@@ -223,7 +224,7 @@ def reconcile_name(gazetteer: Gazetteer, name: str, country: str,
 def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
     """The whole order of evidence for one mention of a listed pair."""
     lat, lon = getattr(mention, "lat", None), getattr(mention, "lon", None)
-    if mention.name and mention.country:
+    if mention.name and mention.country and not mention.qid:
         override = gazetteer.overrides.get((fold(mention.name), mention.country))
         if override is not None:
             if override.target == "none":
