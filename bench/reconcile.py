@@ -22,7 +22,7 @@ from rdflib.namespace import OWL
 from loaders.config import Settings
 from loaders.importers import run_import
 from loaders.importers.gazetteer import Gazetteer
-from loaders.importers.reconcile import km, parse
+from loaders.importers.reconcile import distance, km, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,10 +93,10 @@ def geocode_shown_wrong(gazetteer: Gazetteer, mention, entry, point) -> str | No
             return (f"the geocode lies in {region}; the qualifier '{qualifier}' names a place "
                     f"in {entry.region}")
         parent = gazetteer.entry(entry.parent) if entry.parent else None
-        if parent is not None and (km(parent, lat, lon) or 1e9) <= 2:
+        if parent is not None and distance(parent, lat, lon) <= 2:
             return f"the geocode is the point of {parent.name_en}, the parent"
         for town in gazetteer.geonames_named(qualifier, mention.country, True):
-            if town.region == entry.region and (km(town, lat, lon) or 1e9) <= 2:
+            if town.region == entry.region and distance(town, lat, lon) <= 2:
                 return f"the geocode is the point of {town.name_en}, the qualifier's town"
     return None
 

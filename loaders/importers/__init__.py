@@ -33,7 +33,7 @@ from loaders.errors import InputError, Location
 from loaders.importers.gazetteer import Gazetteer, Match
 from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair, read_wikidata, read_wikipedia
-from loaders.importers.reconcile import reconcile
+from loaders.importers.reconcile import reconcile, wikidata_entry
 from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
 
 LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -126,22 +126,16 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     data.add((source, PROV.wasDerivedFrom, minter.thing("source", ORIGINAL_SOURCES[kind])))
 
     writer = PlaceWriter(data, links, minter, gazetteer, source)
-    cache: dict[tuple, Reconciled] = {}
-    mentions: list[Reconciled] = []
     agreements: dict[str, URIRef] = {}
     skipped: list[tuple[Pair, str]] = []
+    cache = _reconcile_all(pairs, gazetteer)
+    mentions = list(cache.values())
+    for result in mentions:
+        if result.match.status == "matched" and result.match.entry is not None:
+            result.iri = writer.place(result.match.entry)
 
     def place(mention: Mention) -> Reconciled:
-        ident = (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
-        if ident in cache:
-            return cache[ident]
-        match = reconcile(mention, gazetteer)
-        result = Reconciled(mention, match)
-        if match.status == "matched" and match.entry is not None:
-            result.iri = writer.place(match.entry)
-        cache[ident] = result
-        mentions.append(result)
-        return result
+        return cache[_ident(mention)]
 
     row_mentions: list[tuple[str | None, str]] = []
     for pair in pairs:
@@ -170,6 +164,36 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
                 data.add((node, prop, value))
     return ImportResult(key, [data, links], mentions, len(pairs), len(agreements), skipped,
                         row_mentions, pairs)
+
+
+def _ident(mention: Mention) -> tuple:
+    return (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
+
+
+def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer) -> dict[tuple, Reconciled]:
+    """Every distinct mention reconciled once, in the order of the file. A place a Wikidata
+    QID was linked to by its label and point (a GeoNames town, a region) that another QID of
+    the same file also reached goes back to a place of its own for each QID: two QIDs never
+    end up on one place."""
+    cache: dict[tuple, Reconciled] = {}
+    for pair in pairs:
+        for mention in (pair.a, pair.b):
+            if _ident(mention) not in cache:
+                cache[_ident(mention)] = Reconciled(mention, reconcile(mention, gazetteer))
+    qids: dict[str, set[str]] = {}
+    for r in cache.values():
+        if r.match.entry is not None and r.mention.qid:
+            qids.setdefault(r.match.entry.key, set()).add(r.mention.qid)
+    for r in cache.values():
+        entry = r.match.entry
+        if entry is not None and r.mention.qid and len(qids[entry.key]) > 1 \
+                and gazetteer.by_qid.get(r.mention.qid) != entry.key:
+            r.match = Match.of(wikidata_entry(r.mention, r.mention.qid),
+                               f"Wikidata {r.mention.qid}: {entry.key} is reached by "
+                               f"{len(qids[entry.key])} QIDs of this file "
+                               f"({', '.join(sorted(qids[entry.key]))}), so each keeps a "
+                               "place of its own")
+    return cache
 
 
 def imports_folder(settings: Settings) -> Path:
