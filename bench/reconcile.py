@@ -14,6 +14,7 @@ import math
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def geocodes(shared: Path) -> dict[tuple[int, str], tuple[float, float]]:
     """(row of the plain list, side) → the geocoded file's point, joined on names and
-    countries (the geocoded file drops 197 rows, so row numbers differ)."""
+    countries (the geocoded file drops 197 rows, so row numbers differ); only rows the join
+    finds once."""
     points: dict[tuple, list] = defaultdict(list)
     with (shared / "twin_cities_wikipedia_pairs_geocoded.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -43,6 +45,12 @@ def geocodes(shared: Path) -> dict[tuple[int, str], tuple[float, float]]:
             if found and len(found) == 1:
                 out[(number, "a")], out[(number, "b")] = found[0]
     return out
+
+
+def geocode_points(shared: Path) -> Callable:
+    """(pair, side, mention) → the geocoded file's point for that side of the plain list."""
+    points = geocodes(shared)
+    return lambda pair, side, mention: points.get((pair.row, side))
 
 
 @cache
@@ -144,21 +152,24 @@ def measure(result, points, gazetteer: Gazetteer) -> dict:
             "agreements": result.agreements}
 
 
+def node_points(shared: Path) -> Callable:
+    """The coordinates (P625) the Wikidata 2022 nodes file gives each QID."""
+    nodes = {}
+    with (shared / "wikidata_p190_cities2022_nodes.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            nodes[r["qid"]] = (float(r["lat"]), float(r["lon"]))
+    return lambda pair, side, mention: nodes.get(mention.qid)
+
+
 def main(shared: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env({}).with_overrides(store=Path(tmp), data=ROOT / "data")
-        geo = geocodes(shared)
+        geo = geocode_points(shared)
         gazetteer = Gazetteer(ROOT / "data")
-        nodes = {}
-        with (shared / "wikidata_p190_cities2022_nodes.csv").open(encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                nodes[r["qid"]] = (float(r["lat"]), float(r["lon"]))
-        runs = [("wikipedia", "twin_cities_wikipedia_pairs.csv",
-                 lambda p, s, m: geo.get((p.row, s))),
+        runs = [("wikipedia", "twin_cities_wikipedia_pairs.csv", geo),
                 ("wikipedia", "twin_cities_wikipedia_pairs_geocoded.csv",
                  lambda p, s, m: (m.lat, m.lon) if m.lat is not None else None),
-                ("wikidata", "wikidata_p190_cities2022_edges.csv",
-                 lambda p, s, m: nodes.get(m.qid))]
+                ("wikidata", "wikidata_p190_cities2022_edges.csv", node_points(shared))]
         for kind, name, points in runs:
             result = run_import(settings, kind, shared / name, country="CN")
             out = measure(result, points, gazetteer)

@@ -73,11 +73,18 @@ class ImportResult:
         total = sum(c.values())
         return (c["matched"] + c["ambiguous"]) / total if total else 0.0
 
+    def share(self, country: str, status: str) -> float:
+        """Share of *country*'s place mentions, counted per row, with *status*."""
+        c = Counter(s for where, s in self.row_mentions if where == country)
+        return c[status] / sum(c.values()) if c else 0.0
+
     def report(self) -> dict:
         return {
             "import": self.key, "pairs_read": self.pairs_read, "agreements": self.agreements,
             "mentions": dict(self.counts()),
             "china_side_rate": round(self.rate("CN"), 4),
+            "china_side_matched": round(self.share("CN", "matched"), 4),
+            "china_side_ambiguous": round(self.share("CN", "ambiguous"), 4),
             "decided_by_override": [{"row": r.mention.row, "name": r.mention.name,
                                      "country": r.mention.country, "reason": r.match.reason}
                                     for r in self.mentions if r.match.decided_by == "override"],
@@ -95,8 +102,9 @@ class ImportResult:
         c = self.counts()
         return (f"import {self.key}: {self.pairs_read} pairs read, {self.agreements} agreements;"
                 f" distinct places matched {c['matched']}, ambiguous {c['ambiguous']}, "
-                f"unmatched {c['unmatched']}; China-side mentions reconciled "
-                f"{self.rate('CN'):.1%}")
+                f"unmatched {c['unmatched']}; China-side mentions matched "
+                f"{self.share('CN', 'matched'):.1%}, ambiguous (not imported) "
+                f"{self.share('CN', 'ambiguous'):.1%}")
 
 
 def run_import(settings: Settings, kind: str, path: Path, *, country: str | None = None
