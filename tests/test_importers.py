@@ -91,6 +91,7 @@ def test_qid_pair_list_and_query_service_csv(settings: Settings) -> None:
     ("unknown_columns.csv", "wikipedia", "unknown_columns.csv, row 1"),
     ("ragged.csv", "wikipedia", "ragged.csv, row 2"),
     ("not_qids.csv", "wikidata", "not_qids.csv, row 1"),
+    ("bad_coordinate.csv", "wikipedia", "bad_coordinate.csv, row 2, column 'lng2'"),
 ])
 def test_bad_input_names_file_and_row(settings: Settings, name: str, kind: str,
                                       where: str) -> None:

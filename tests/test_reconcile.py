@@ -134,6 +134,7 @@ def test_imported_places_are_modelled_like_curated_ones(settings: Settings) -> N
     assert statuses["Yichun"]["status"] == "ambiguous"
     assert len(statuses["Yichun"]["candidates"]) == 2
     assert statuses["Pingnan"]["decided_by"] == "override"
+    assert result.report()["decided_by_override"][0]["rows"] == [13]
     assert not any(URIRef(ID + "city/cn-3413") == p for p in parties)  # Atlantis is unknown
 
 
@@ -183,3 +184,30 @@ def test_shape_refuses_two_wikidata_entities_on_one_place() -> None:
     violations = validate_data([Graph().parse(data=alias, format="turtle")], shapes=shapes,
                                ontology=ontology)
     assert not any("at most one Wikidata entity" in str(v) for v in violations)
+
+
+def test_competency_questions_count_imported_places_like_curated_ones(
+        tmp_path: Path) -> None:
+    """cq13 (agreements per pair of countries and decade) goes through c2c:inCountry: an
+    imported Chinese prefecture (Suzhou in Anhui, by the QID of the crosswalk) and a place
+    minted for a QID are counted like curated places."""
+    from loaders import assets
+    from loaders.build import build
+    from loaders.importers import save_and_apply
+    from loaders.store import StoreLocation
+
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    build(settings, progress=False)
+    text = dict(assets.competency_questions())["cq13-agreements-per-decade.rq"]
+
+    def cn_ru_2000s() -> int:
+        rows = StoreLocation(settings.store).open_current().query(text)
+        return sum(int(r["agreements"].value) for r in rows
+                   if {r["countryA"].value, r["countryB"].value} == {"China", "Russia"}
+                   and r["decade"].value == "2000")
+
+    before = cn_ru_2000s()
+    result = run_import(settings, "wikidata", FIXTURES / "wikidata_dated.json")
+    assert result.agreements == 1
+    save_and_apply(settings, result)
+    assert cn_ru_2000s() == before + 1

@@ -85,9 +85,11 @@ class ImportResult:
             "china_side_rate": round(self.rate("CN"), 4),
             "china_side_matched": round(self.share("CN", "matched"), 4),
             "china_side_ambiguous": round(self.share("CN", "ambiguous"), 4),
-            "decided_by_override": [{"row": r.mention.row, "name": r.mention.name,
-                                     "country": r.mention.country, "reason": r.match.reason}
-                                    for r in self.mentions if r.match.decided_by == "override"],
+            "decided_by_override": [
+                {"rows": [p.row for p in self.pairs if r.mention in (p.a, p.b)],
+                 "name": r.mention.name, "country": r.mention.country,
+                 "reason": r.match.reason}
+                for r in self.mentions if r.match.decided_by == "override"],
             "skipped_pairs": [{"row": p.row, "a": p.a.name, "b": p.b.name, "reason": why}
                               for p, why in self.skipped],
             "places": [{"row": r.mention.row, "name": r.mention.name,
