@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF
 
 from loaders.config import Settings
 from loaders.errors import InputError
@@ -115,8 +115,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def test_imported_places_are_modelled_like_curated_ones(settings: Settings) -> None:
     result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_examples.csv")
-    data, links = result.graphs
-    parties = set(data.objects(None, C2C.hasParty))
+    agreements, links, data = result.graphs
+    parties = set(agreements.objects(None, C2C.hasParty))
     assert parties
     wujiang = URIRef(ID + "city/cn-320509")
     assert (wujiang, C2C.inCountry, URIRef(ID + "country/cn")) in data
@@ -136,20 +136,25 @@ def test_imported_places_are_modelled_like_curated_ones(settings: Settings) -> N
     assert statuses["Pingnan"]["decided_by"] == "override"
     assert result.report()["decided_by_override"][0]["rows"] == [13]
     assert not any(URIRef(ID + "city/cn-3413") == p for p in parties)  # Atlantis is unknown
+    # the descriptions come from the gazetteer extract: their own graph, under its licence
+    assert data.identifier == URIRef(f"https://w3id.org/c2c/graph/source/{result.key}-places")
+    assert (URIRef(ID + f"source/{result.key}-places"), DCTERMS.license,
+            URIRef("https://opendatacommons.org/licenses/odbl/1-0/")) in data
+    assert (wujiang, PROV.wasDerivedFrom, URIRef(ID + f"source/{result.key}-places")) in data
 
 
 def test_every_party_has_a_country(settings: Settings) -> None:
     result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_examples.csv")
-    data = result.graphs[0]
+    agreements, _, data = result.graphs
     curated = {f"{ID}{r['kind']}/{r['key']}" for r in csv.DictReader(
         (DATA / "places.csv").open(encoding="utf-8"))}
-    for party in set(data.objects(None, C2C.hasParty)):
+    for party in set(agreements.objects(None, C2C.hasParty)):
         assert str(party) in curated or (party, C2C.inCountry, None) in data, party
 
 
 def test_wikidata_identifiers_first_and_one_qid_per_place(settings: Settings) -> None:
     result = run_import(settings, "wikidata", FIXTURES / "wikidata_two_qids.json")
-    data, links = result.graphs
+    data, links, _ = result.graphs
     by_place: dict = {}
     for s, o in links.subject_objects(OWL.sameAs):
         if "wikidata" in str(o):

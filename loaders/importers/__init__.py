@@ -40,6 +40,10 @@ LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
             "wikipedia": "https://creativecommons.org/licenses/by-sa/4.0/"}
 ORIGINAL_SOURCES = {"wikidata": "wikidata-p190-2022", "wikipedia": "wikipedia-twin-towns"}
 DCAT_DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
+GAZETTEER_LICENCE = "https://opendatacommons.org/licenses/odbl/1-0/"
+GAZETTEER_ATTRIBUTION = ("countries-states-cities-database by dr5hn (ODbL 1.0); GeoNames "
+                         "(geonames.org, CC BY 4.0); Wikidata (CC0); National Bureau of "
+                         "Statistics of China division codes")
 
 
 @dataclass
@@ -135,7 +139,18 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     data.add((source, DCTERMS.identifier, Literal(f"sha256:{digest}")))
     data.add((source, PROV.wasDerivedFrom, minter.thing("source", ORIGINAL_SOURCES[kind])))
 
-    writer = PlaceWriter(data, links, minter, gazetteer, source)
+    # the places' descriptions come from the gazetteer extract (ODbL, see
+    # data/gazetteer/README.md), not from the list: a graph and a licence of their own
+    places_key = f"{key}-places"
+    places_source = minter.thing("source", places_key)
+    places = Graph(identifier=minter.source_graph(places_key))
+    places.add((places_source, RDF.type, DCAT_DATASET))
+    places.add((places_source, RDF.type, PROV.Entity))
+    places.add((places_source, DCTERMS.title, Literal(
+        f"Places of the import of {path.name}, described from the c2c gazetteer extract")))
+    places.add((places_source, DCTERMS.license, URIRef(GAZETTEER_LICENCE)))
+    places.add((places_source, DCTERMS.rights, Literal(GAZETTEER_ATTRIBUTION)))
+    writer = PlaceWriter(places, links, minter, gazetteer, places_source)
     agreements: dict[str, URIRef] = {}
     skipped: list[tuple[Pair, str]] = []
     cache = _reconcile_all(pairs, gazetteer)
@@ -172,7 +187,7 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
         for value, prop in ((pair.start, SCHEMA.startDate), (pair.end, SCHEMA.endDate)):
             if value is not None and not any(data.objects(node, prop)):
                 data.add((node, prop, value))
-    return ImportResult(key, [data, links], mentions, len(pairs), len(agreements), skipped,
+    return ImportResult(key, [data, links, places], mentions, len(pairs), len(agreements), skipped,
                         row_mentions, pairs)
 
 
