@@ -123,6 +123,9 @@ def test_imported_places_are_modelled_like_curated_ones(settings: Settings) -> N
     assert (wujiang, SCHEMA.containedInPlace, URIRef(ID + "city/cn-suzhou-js")) in data
     assert (wujiang, C2C.administrativeLevel,
             URIRef("https://w3id.org/c2c/vocab/administrative-levels/district")) in data
+    # Harbin–Sverdlovsk Oblast is an agreement with the oblast, not with Yekaterinburg
+    assert (URIRef(ID + "agreement/cn-harbin--ru-sve"), C2C.hasParty,
+            URIRef(ID + "region/ru-sve")) in agreements
     oblast = URIRef(ID + "region/ru-sve")
     assert (oblast, RDF.type, SCHEMA.AdministrativeArea) in data
     assert (oblast, RDF.type, SCHEMA.City) not in data
