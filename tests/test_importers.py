@@ -147,7 +147,7 @@ def test_china_related_rows_of_the_public_lists(tmp_path: Path) -> None:
         print(result.summary(), {k: v for k, v in measured.items() if k != "wrong_geocodes"})
         assert measured["rows_far"] < 0.01 * measured["rows_compared"], measured["far_rows"]
         assert not measured["places_with_2_qids"]
-    assert all(rate >= 0.85 for rate in rates.values()), rates
+    assert all(rate >= 0.95 for rate in rates.values()), rates
     store = StoreLocation(settings.store).open_current()
     count = next(iter(store.query(
         "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a c2c:TwinningAgreement }")))["n"]

@@ -4,15 +4,17 @@ Order of evidence (the reason of every answer says which decided):
 
 1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else, for
    mentions by name (a mention with a QID is keyed by it, not by its label);
-2. an identifier: a Wikidata QID goes to the place that has it, or to a new place minted for
-   it (``wd-Q…``) — never to a place found by its label;
+2. an identifier: a Wikidata QID goes to the place that has it; else to the one GeoNames town
+   of its label within :data:`QID_TOWN_KM` of the list's point, or the region its label
+   names as written; else to a new place minted for it (``wd-Q…``) — never to a place found
+   by a cleaned label, and never to a place another QID of the same file reached;
 3. the name, read for its parts: the qualifier of ``X, Province``, ``X (Parent)`` and
    ``Parent \N{EN DASH} X`` restricts the candidates to what lies in that region or prefecture;
-   a level
-   word (oblast, krai, province, prefecture, county, district …) restricts them to regions or
-   to counties and districts, never a same-named city; primary names are tried before
-   alternate and former names; the list's coordinates, where it has them, keep only the
-   candidates within :data:`MAX_KM`.
+   a level word (oblast, krai, province, prefecture, county, district …) restricts them to
+   regions or to counties and districts, never a same-named city; China's prefecture- and
+   county-level units come before GeoNames towns, a city before a region for a bare name,
+   primary names before alternate and former names; the list's coordinates, where it has
+   them, keep only the candidates within :data:`MAX_KM`.
 
 When the evidence leaves more than one candidate the mention is *ambiguous*: it is not
 matched, and the report lists the candidates. Population never decides. The one preference
@@ -56,11 +58,12 @@ class Parsed:
 
 
 def parse(name: str) -> Parsed:
-    """>>> parse("Wujiang (Suzhou)"), parse("Suzhou \N{EN DASH} Wujiang").base,
-    ... parse("Osaka Prefecture")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    (Parsed(whole='wujiang suzhou', base='wujiang', qualifier='suzhou', level=None), 'wujiang',
-     Parsed(whole='osaka prefecture', base='osaka', qualifier=None, level='region'))
+    """The parts of a listed name.
+
+    >>> parse("Wujiang (Suzhou)")
+    Parsed(whole='wujiang suzhou', base='wujiang', qualifier='suzhou', level=None)
+    >>> parse("Suzhou \N{EN DASH} Wujiang").qualifier, parse("Osaka Prefecture").level
+    ('suzhou', 'region')
     """
     base, qualifier = name.strip(), None
     if m := re.match(r"^(.*?)\s*\((.*)\)\s*$", base):
