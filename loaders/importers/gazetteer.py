@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -159,8 +159,15 @@ class Gazetteer:
         existing = (self.entries.get(entry.key)
                     or self.entries.get(self.by_qid.get(entry.qid, ""))
                     or self.entries.get(self.by_geonameid.get(entry.geonameid or -1, "")))
-        if existing is not None and existing.kind != entry.kind and not existing.curated:
-            existing = None  # Hong Kong: a country row and a region of China, one QID
+        if existing is not None and existing.key != entry.key and (
+                existing.kind != entry.kind or (existing.level != entry.level
+                                                and fold(existing.name_en) != fold(entry.name_en))):
+            # one identifier on two different places: a copied QID (or Hong Kong, a country
+            # row and a region of China): keep both places, the identifier with the first
+            entry = replace(entry, qid="" if entry.qid == existing.qid else entry.qid,
+                            geonameid=None if entry.geonameid == existing.geonameid
+                            else entry.geonameid)
+            existing = self.entries.get(entry.key)
         if existing is None:
             self.entries[entry.key] = entry
             self.kind_of[entry.key] = entry.kind
@@ -312,6 +319,15 @@ class Gazetteer:
         return reconcile_name(self, name, country)
 
 
+def variants(name: str) -> list[str]:
+    """The folded forms of *name* the reconciler tries, as written first (kept for callers
+    of the earlier interface; :func:`loaders.importers.reconcile.parse` says what each
+    part is)."""
+    from loaders.importers.reconcile import _forms, parse
+
+    return list(dict.fromkeys(form for form, _, _ in _forms(parse(name), name)))
+
+
 _LEVEL_WORDS = re.compile(r"\s+(oblast|krai|kray|province|prefecture|region|state|county|"
                           r"district|subdistrict|city|municipality|autonomous region)$")
 
@@ -320,4 +336,5 @@ def _strip_level(form: str) -> str:
     return _LEVEL_WORDS.sub("", form)
 
 
-__all__ = ["CITY_LEVELS", "SUB_CITY_LEVELS", "Entry", "Gazetteer", "Match", "Override"]
+__all__ = ["CITY_LEVELS", "SUB_CITY_LEVELS", "Entry", "Gazetteer", "Match", "Override",
+           "variants"]

@@ -2,16 +2,19 @@
 
 Order of evidence (the reason of every answer says which decided):
 
-1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else;
-2. an identifier: a Wikidata QID goes to the place that has it, or to a new place minted for
-   it (``wd-Q…``) — never to a place found by its label;
+1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else, for
+   mentions by name (a mention with a QID is keyed by it, not by its label);
+2. an identifier: a Wikidata QID goes to the place that has it; else to the one GeoNames town
+   of its label within :data:`QID_TOWN_KM` of the list's point, or the region its label
+   names as written; else to a new place minted for it (``wd-Q…``) — never to a place found
+   by a cleaned label, and never to a place another QID of the same file reached;
 3. the name, read for its parts: the qualifier of ``X, Province``, ``X (Parent)`` and
    ``Parent \N{EN DASH} X`` restricts the candidates to what lies in that region or prefecture;
-   a level
-   word (oblast, krai, province, prefecture, county, district …) restricts them to regions or
-   to counties and districts, never a same-named city; primary names are tried before
-   alternate and former names; the list's coordinates, where it has them, keep only the
-   candidates within :data:`MAX_KM`.
+   a level word (oblast, krai, province, prefecture, county, district …) restricts them to
+   regions or to counties and districts, never a same-named city; China's prefecture- and
+   county-level units come before GeoNames towns, a city before a region for a bare name,
+   primary names before alternate and former names; the list's coordinates, where it has
+   them, keep only the candidates within :data:`MAX_KM`.
 
 When the evidence leaves more than one candidate the mention is *ambiguous*: it is not
 matched, and the report lists the candidates. Population never decides. The one preference
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loaders.importers.gazetteer import CITY_LEVELS, SUB_CITY_LEVELS, Entry, Gazetteer, Match
 from loaders.importers.readers import Mention
@@ -32,6 +35,8 @@ from loaders.public_lists import fold
 
 #: a candidate town farther than this from the list's own coordinates is not the place, km
 MAX_KM = 30.0
+#: a Wikidata place is a GeoNames town of its label only within this distance, km
+QID_TOWN_KM = 10.0
 
 REGION_WORDS = ("oblast", "krai", "kray", "province", "prefecture", "region", "state",
                 "governorate", "autonomous region", "autonomous okrug", "republic")
@@ -53,11 +58,12 @@ class Parsed:
 
 
 def parse(name: str) -> Parsed:
-    """>>> parse("Wujiang (Suzhou)"), parse("Suzhou \N{EN DASH} Wujiang").base,
-    ... parse("Osaka Prefecture")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    (Parsed(whole='wujiang suzhou', base='wujiang', qualifier='suzhou', level=None), 'wujiang',
-     Parsed(whole='osaka prefecture', base='osaka', qualifier=None, level='region'))
+    """The parts of a listed name.
+
+    >>> parse("Wujiang (Suzhou)")
+    Parsed(whole='wujiang suzhou', base='wujiang', qualifier='suzhou', level=None)
+    >>> parse("Suzhou \N{EN DASH} Wujiang").qualifier, parse("Osaka Prefecture").level
+    ('suzhou', 'region')
     """
     base, qualifier = name.strip(), None
     if m := re.match(r"^(.*?)\s*\((.*)\)\s*$", base):
@@ -85,6 +91,12 @@ def km(a: Entry, lat: float, lon: float) -> float | None:
     dp, dl = p2 - p1, math.radians(lon - a.longitude)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def distance(a: Entry, lat: float | None, lon: float | None) -> float:
+    """:func:`km`, infinite when either point is missing."""
+    d = km(a, lat, lon) if lat is not None and lon is not None else None
+    return math.inf if d is None else d
 
 
 def _allowed(entry: Entry, level: str | None, country: str) -> bool:
@@ -124,7 +136,7 @@ def _within_qualifier(gazetteer: Gazetteer, candidates: list[Entry], qualifier: 
             kept.append(c)
         elif c.key not in keys and c.kind == "city" and c.level == "city" and any(
                 t.region == c.region and c.latitude is not None and t.latitude is not None
-                and (km(c, t.latitude, t.longitude) or 1e9) <= MAX_KM
+                and distance(c, t.latitude, t.longitude) <= MAX_KM
                 for t in containers + towns):
             kept.append(c)  # a GeoNames town beside a same-region city of that name
     return kept, True
@@ -223,21 +235,32 @@ def reconcile_name(gazetteer: Gazetteer, name: str, country: str,
 def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
     """The whole order of evidence for one mention of a listed pair."""
     lat, lon = getattr(mention, "lat", None), getattr(mention, "lon", None)
-    if mention.name and mention.country:
+    if mention.name and mention.country and not mention.qid:
         override = gazetteer.overrides.get((fold(mention.name), mention.country))
         if override is not None:
             if override.target == "none":
                 return Match("unmatched", f"override row {override.row}: not a place or "
                              f"unknown ({override.reason})", decided_by="override")
-            entry = gazetteer.entry(override.target) or _wikidata_entry(
-                gazetteer, mention, override.target.removeprefix("wd-"), lat, lon)
+            entry = gazetteer.entry(override.target) or wikidata_entry(
+                mention, override.target.removeprefix("wd-"))
             return Match.of(entry, f"override row {override.row}: {override.reason}",
                             decided_by="override")
     if mention.qid:
         if (key := gazetteer.by_qid.get(mention.qid)) is not None:
             entry = gazetteer.entries[key]
             return Match.of(entry, f"Wikidata {mention.qid}: {_describe(entry)}")
-        entry = _wikidata_entry(gazetteer, mention, mention.qid, lat, lon)
+        town = _town_of(gazetteer, mention, lat, lon)
+        if town is not None:
+            return Match.of(replace(town, qid=mention.qid), f"Wikidata {mention.qid}: "
+                            f"{_describe(town)}, the one GeoNames town called "
+                            f"'{mention.name}' within {QID_TOWN_KM:.0f} km of the list's "
+                            "coordinates")
+        region = _region_of(gazetteer, mention)
+        if region is not None:
+            return Match.of(replace(region, qid=mention.qid), f"Wikidata {mention.qid}: "
+                            f"{_describe(region)}, the one region of {mention.country} whose "
+                            f"name is the label '{mention.name}' as written")
+        entry = wikidata_entry(mention, mention.qid)
         return Match.of(entry, f"Wikidata {mention.qid}: not in the gazetteer; a place minted "
                         "for the QID (its label is not matched to other places)"
                         + ("" if mention.country else f"; country '{mention.country_text}' "
@@ -249,10 +272,45 @@ def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
     return reconcile_name(gazetteer, mention.name, mention.country, lat, lon)
 
 
-def _wikidata_entry(gazetteer: Gazetteer, mention: Mention, qid: str, lat: float | None,
-                    lon: float | None) -> Entry:
+def _town_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
+             lon: float | None) -> Entry | None:
+    """The GeoNames town a QID with a label and coordinates is: the one town of that primary
+    name within :data:`QID_TOWN_KM` that no other QID holds, or None."""
+    if lat is None or lon is None or not mention.name or not mention.country:
+        return None
+    near = [t for t in gazetteer.geonames_named(fold(mention.name), mention.country, True)
+            if t.kind == "city" and distance(t, lat, lon) <= QID_TOWN_KM]
+    if len({t.key for t in near}) != 1 or near[0].qid or near[0].curated:
+        return None
+    return near[0]
+
+
+def _region_of(gazetteer: Gazetteer, mention: Mention) -> Entry | None:
+    """The region whose name or alias is a QID's label as written (``Lviv Oblast``,
+    ``Queensland``) when the label says it is a region (a level word) or no GeoNames town
+    of the country has that name — so the label of a city (``Hiroshima``, ``Mykolaiv``)
+    never reaches the same-named region."""
+    if not mention.name or not mention.country:
+        return None
+    label = fold(mention.name)
+    if parse(mention.name).level != "region" and any(
+            gazetteer.geonames_named(label, mention.country, primary) for primary in (True,
+                                                                                     False)):
+        return None
+    found = {e.key: e for primary in (True, False)
+             for e in gazetteer.named(label, mention.country, primary) if e.kind == "region"}
+    if len(found) != 1:
+        return None
+    region = next(iter(found.values()))
+    return None if region.qid or region.curated else region
+
+
+def wikidata_entry(mention: Mention, qid: str) -> Entry:
+    """A place minted for a QID: the list's label, country and coordinates."""
     return Entry(f"wd-{qid}", "city", "city", mention.name or qid, mention.country or "",
-                 latitude=lat, longitude=lon, qid=qid, source="the list (Wikidata)")
+                 latitude=getattr(mention, "lat", None), longitude=getattr(mention, "lon", None),
+                 qid=qid, source="the list (Wikidata)")
 
 
-__all__ = ["MAX_KM", "Parsed", "km", "parse", "reconcile", "reconcile_name"]
+__all__ = ["MAX_KM", "QID_TOWN_KM", "Parsed", "distance", "km", "parse", "reconcile",
+           "reconcile_name", "wikidata_entry"]
