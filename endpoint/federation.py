@@ -1,4 +1,5 @@
-"""SPARQL ``SERVICE`` only to an allowlist (``C2C_SERVICE_ALLOW``), checked before evaluation.
+"""SPARQL ``SERVICE`` (and an update's ``LOAD``) only to an allowlist (``C2C_SERVICE_ALLOW``),
+checked before evaluation.
 
 pyoxigraph follows ``SERVICE`` clauses with real HTTP requests, so a query must be refused
 *before* it runs when any target is not allowed: a variable target, or an IRI that no allowed
@@ -29,9 +30,9 @@ def keywords(text: str) -> list[str]:
     return [m.group(0).upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
 
 
-def service_targets(query: str) -> list[str | None]:
-    """The target of every ``SERVICE`` clause: an IRI, or None for a variable or an unknown
-    prefix (which cannot be checked and is refused)."""
+def service_targets(query: str, keyword: str = "SERVICE") -> list[str | None]:
+    """The target of every ``SERVICE`` clause (or ``LOAD`` operation, with *keyword*): an IRI,
+    or None for a variable or an unknown prefix (which cannot be checked and is refused)."""
     prefixes = dict(PREFIXES)
     tokens: list[tuple[str, str]] = []
     for match in _TOKEN.finditer(query):
@@ -46,7 +47,7 @@ def service_targets(query: str) -> list[str | None]:
         upper = text.upper() if kind == "word" else ""
         if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
-        if upper != "SERVICE":
+        if upper != keyword:
             continue
         j = i + 1
         if j < len(tokens) and tokens[j][1].upper() == "SILENT":
@@ -65,14 +66,15 @@ def service_targets(query: str) -> list[str | None]:
     return targets
 
 
-def refused_targets(query: str, allow: tuple[str, ...]) -> list[str]:
-    """The ``SERVICE`` targets of *query* that *allow* does not permit (readable strings)."""
-    if "service" not in query.lower():
+def refused_targets(query: str, allow: tuple[str, ...], keyword: str = "SERVICE") -> list[str]:
+    """The ``SERVICE`` targets of *query* (``LOAD`` sources of an update, with *keyword*) that
+    *allow* does not permit (readable strings)."""
+    if keyword.lower() not in query.lower():
         return []
     refused = []
-    for target in service_targets(query):
+    for target in service_targets(query, keyword):
         if target is None:
-            refused.append("a variable or unresolvable SERVICE target")
+            refused.append(f"a variable or unresolvable {keyword} target")
         elif not any(target.startswith(prefix) for prefix in allow):
             refused.append(target)
     return refused

@@ -238,6 +238,14 @@ def _update(op: Operation, settings: Settings) -> Response:
     refusal = write_refusal(settings)
     if refusal is not None:
         return refusal
+    refused = refused_targets(op.text, settings.service_allow, "LOAD")
+    if refused:
+        malformed = _syntax_error(op.text)  # Oxigraph cannot parse without executing
+        if malformed:
+            return problem(400, "update-syntax", "SPARQL Update syntax error", malformed)
+        return problem(403, "load-not-allowed", "LOAD source not allowed",
+                       "This endpoint loads only from the IRI prefixes of its allowlist "
+                       f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
     text = op.text
     if op.default_graphs or op.named_graphs:
         if _has_using_or_with(op.text):
@@ -260,6 +268,18 @@ def _update(op: Operation, settings: Settings) -> Response:
         return problem(400, "update-failed", "Update failed", str(exc))
     current_app.extensions["c2c.metrics"].count("updates")
     return Response(status=204)
+
+
+def _syntax_error(text: str) -> str | None:
+    """Why *text* is not a well-formed update, by rdflib's parser, without executing it."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+    except ParseException as exc:
+        return str(exc)
+    return None
 
 
 def _has_using_or_with(text: str) -> bool:
