@@ -92,13 +92,20 @@ def _write(settings: Settings, graph: str | None) -> Response:
     triples: list[ox.Triple] = []
     if request.method in ("PUT", "POST"):
         media = (request.mimetype or "").lower()
-        if media not in _READABLE:
-            return problem(415, "unsupported-media-type", "Unsupported Content-Type",
-                           "Send " + ", ".join(sorted(_READABLE)) + ".")
+        # a POST may send several RDF documents as multipart/form-data (GSP §5.5)
+        parts = [(media, request.get_data())] if media != "multipart/form-data" or \
+            request.method != "POST" else [((f.mimetype or "").lower(), f.read())
+                                           for f in request.files.values()]
+        for part_media, _data in parts:
+            if part_media not in _READABLE:
+                return problem(415, "unsupported-media-type", "Unsupported Content-Type",
+                               "Send " + ", ".join(sorted(_READABLE)) + " (or, by POST, "
+                               "multipart/form-data of these).")
         try:
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(
-                request.get_data(), format=ox.RdfFormat.from_media_type(media),
-                base_iri=graph or settings.base_iri)]
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for part_media, data in parts for q in ox.parse(
+                           data, format=ox.RdfFormat.from_media_type(part_media),
+                           base_iri=graph or settings.base_iri)]
         except (SyntaxError, ValueError) as exc:
             return problem(400, "rdf-syntax", "The body is not valid RDF", str(exc))
     served = current_app.extensions["c2c.store"]

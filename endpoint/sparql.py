@@ -277,6 +277,9 @@ def _update(op: Operation, settings: Settings) -> Response:
         return refusal
     refused = refused_targets(op.text, settings.service_allow, update=True)
     if refused:
+        malformed = _syntax_error(op.text)  # Oxigraph cannot parse without executing
+        if malformed:
+            return problem(400, "update-syntax", "SPARQL Update syntax error", malformed)
         return problem(403, "service-not-allowed", "LOAD or SERVICE target not allowed",
                        "An update may LOAD from or call only the targets of the allowlist "
                        f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
@@ -302,6 +305,18 @@ def _update(op: Operation, settings: Settings) -> Response:
         return problem(400, "update-failed", "Update failed", str(exc))
     current_app.extensions["c2c.metrics"].count("updates")
     return Response(status=204)
+
+
+def _syntax_error(text: str) -> str | None:
+    """Why *text* is not a well-formed update, by rdflib's parser, without executing it."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+    except ParseException as exc:
+        return str(exc)
+    return None
 
 
 def _has_using_or_with(text: str) -> bool:

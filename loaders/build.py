@@ -8,10 +8,13 @@ the search keys and the VoID description there; and only then makes the new stor
 (:class:`loaders.store.BackgroundWriter`) bulk-loads the same graphs into a *new* store folder
 that nothing serves — each table as soon as it is read, each derived graph as soon as it is
 complete — because writing the on-disk store is the one cost that cannot be avoided and it
-must overlap the rest. Any failure, a violation included, waits for the writer, closes the new
-folder's store and removes the folder; the store that was serving keeps serving. (Oxigraph
-answers validation and derivation queries several times faster in memory than on disk; the
-README says why the build is shaped this way.)
+must overlap the rest. Every data triple goes into the new folder's default graph too, in the
+same load as its named graph (:mod:`loaders.dataset`: the default graph queries see is the set
+of distinct triples of the data graphs; VoID is not one of them). Any failure, a violation
+included, waits for the writer, closes the new folder's store and removes the folder; the
+store that was serving keeps serving. (Oxigraph answers validation and derivation queries
+several times faster in memory than on disk; the README says why the build is shaped this
+way.)
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from tqdm import tqdm
 from loaders import assets
 from loaders.config import Settings
 from loaders.curated import read_curated
-from loaders.dataset import materialise, metadata_graphs
+from loaders.dataset import metadata_graphs
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
 from loaders.namespaces import PREFIXES, Minter
@@ -135,9 +138,13 @@ def build(settings: Settings, *, progress: bool = True,
 
         def stage(quads: list[ox.Quad], what: str) -> None:
             """Into the staging store now, and into the new folder on the writer's thread —
-            the same quads, so both hold the same blank nodes."""
-            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS,
-                        what=what)
+            the same quads, so both hold the same blank nodes — each also as a triple of the
+            new folder's default graph, in the same load (so it keeps the same blank nodes;
+            the store is a set, so a triple stated twice is stored once there)."""
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                        + ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                        ox.RdfFormat.N_QUADS, what=what)
             staging.extend(quads)
 
         for path in assets.ontology_files():
@@ -158,8 +165,18 @@ def build(settings: Settings, *, progress: bool = True,
             raise ValidationFailed(violations, report_text(violations))
         bar.update()
 
+        metadata = {ox.NamedNode(g) for g in metadata_graphs(minter)}
+
         def write(graph: ox.NamedNode) -> None:
-            writer.load(staging.dump(graph), ox.RdfFormat.N_TRIPLES, graph, what=graph.value)
+            """A derived graph into the new folder, and (but VoID) into its default graph."""
+            triples = staging.dump(graph)
+            if graph in metadata:
+                writer.load(triples, ox.RdfFormat.N_TRIPLES, graph, what=graph.value)
+                return
+            # one N-Quads load: the graph's lines with its name, then as default-graph triples
+            # (N-Triples escapes newlines in literals, so each line ends with " .\n")
+            named = triples.replace(b" .\n", f" <{graph.value}> .\n".encode())
+            writer.load(named + triples, ox.RdfFormat.N_QUADS, what=graph.value)
 
         step("derive")
         derive(staging, minter, on_graph=write)
@@ -170,7 +187,6 @@ def build(settings: Settings, *, progress: bool = True,
         write(ox.NamedNode(str(minter.graph("void"))))
         graphs = staging.graph_counts()
         writer.join()
-        materialise(store, minter)  # on disk, where the named graphs' blank nodes are
         default = store.default_size()
         store.flush()
         writer = store = None  # closed before the folder is served
