@@ -170,12 +170,11 @@ def test_live_import_keeps_precision_status_and_source(tmp_path: Path, proxy: Pr
     assert (report.parent / f"{result.key}-answer.json").exists()
 
 
-def test_a_429_is_retried_after_its_retry_after(tmp_path: Path, proxy: Proxy) -> None:
-    settings = _built(tmp_path / "store")
+def test_a_429_is_retried_after_its_retry_after(unchanged: Settings, proxy: Proxy) -> None:
     waited: list[float] = []
     proxy.plan = [(429, b"slow down", {"Retry-After": "0"}),  # retried at once
                   (503, b"busy", {"Content-Type": "text/plain"})]
-    fetched, result, _ = import_from_endpoint(settings, proxy.url, "CN", apply=False,
+    fetched, result, _ = import_from_endpoint(unchanged, proxy.url, "CN", apply=False,
                                               sleep=waited.append)
     assert len(fetched.rows) == 6 and result.agreements == 5
     assert fetched.requests == 6  # two refused, then four pages
