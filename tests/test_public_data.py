@@ -6,6 +6,7 @@ the reproducibility test builds twice from a small cut of the lists."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import os
 import shutil
@@ -120,11 +121,14 @@ def test_competency_questions_over_the_full_build(full) -> None:
 
 
 def _small_data(target: Path, rows: int = 40) -> Path:
-    """data/ with the first *rows* rows of each public list (and the nodes they name)."""
+    """data/ with the first *rows* rows of each public list, and the rows naming Khabarovsk
+    (Harbin-Khabarovsk has a curated date)."""
     shutil.copytree(DATA, target)
     for _kind, name in PUBLIC_LISTS:
         lines = (PUBLIC / name).read_text(encoding="utf-8").splitlines(keepends=True)
-        (target / "public" / name).write_text("".join(lines[:rows + 1]), encoding="utf-8")
+        keep = lines[:rows + 1] + [line for line in lines[rows + 1:]
+                                   if "Khabarovsk" in line or "Q4454" in line]
+        (target / "public" / name).write_text("".join(keep), encoding="utf-8")
     return target
 
 
@@ -161,3 +165,10 @@ def test_two_builds_of_one_repository_give_byte_identical_dumps(tmp_path: Path) 
     assert b"/graph/source/import-wikipedia-" in by_sa
     assert b"/graph/source/import-wikipedia-" not in cc0
     assert b"/graph/source/import-wikidata-" in cc0
+    # the flat CSV shows on each source's row only what that source says: the lists no dates
+    with (one / "dumps" / "twinning-pairs.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    listed = [r for r in rows if "/source/import-" in r["source"]]
+    assert listed and not any(r["start_date"] for r in listed)
+    assert any(r["agreement"].endswith("cn-harbin--ru-khabarovsk") for r in listed)
+    assert any(r["start_date"] for r in rows if "/source/import-" not in r["source"])
