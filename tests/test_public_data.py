@@ -183,3 +183,20 @@ def test_two_builds_of_one_repository_give_byte_identical_dumps(other_process,
     assert listed and not any(r["start_date"] for r in listed)
     assert any(r["agreement"].endswith("cn-harbin--ru-khabarovsk") for r in listed)
     assert any(r["start_date"] for r in rows if "/source/import-" not in r["source"])
+
+
+def test_a_bad_public_list_stops_the_build_and_names_file_and_row(tmp_path: Path) -> None:
+    from loaders.errors import InputError
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    lists = data / "public" / "wikipedia_twin_towns_cn.csv"
+    lines = lists.read_text(encoding="utf-8").splitlines(keepends=True)
+    lists.write_text("".join(lines[:3]) + "Harbin,China,Khabarovsk\n", encoding="utf-8")
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=data)
+    with pytest.raises(InputError) as caught:
+        build(settings, progress=False)
+    assert "wikipedia_twin_towns_cn.csv, row 4" in str(caught.value)
+    location = StoreLocation(settings.store)
+    assert location.current() is None
+    assert not any(location.builds.iterdir())  # the half-written folder is gone
