@@ -15,11 +15,12 @@
 3. Import it through the importers' entry points (:func:`loaders.importers.run_import` with the
    kind ``wikidata-sparql``: CC0, derived from the ``wikidata`` source record; an end time
    makes the agreement ``ended``), and keep the answer beside the saved import.
-4. Where the served store already has a start date for an agreement (from a curated table or
-   another import), Wikidata's is kept beside it as a ``c2c:DateClaim`` of this import, never
-   a second ``schema:startDate``: both dates stay, each attributed (as the conflicting
-   meeting dates are). Likewise an ``ended`` status is left out where another source gives the
-   agreement a status, and the summary counts both.
+4. Where the served store already has another start date for an agreement (from a curated
+   table or another import), Wikidata's is kept beside it as a ``c2c:DateClaim`` of this
+   import, never a second ``schema:startDate``: both dates stay, each attributed (as the
+   conflicting meeting dates are). Likewise an ``ended`` status is left out where another
+   source gives the agreement another status; the summary counts both. The same date or
+   status from two sources stays a plain statement in each source's graph.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
 from loaders import __version__, assets
@@ -276,14 +277,17 @@ def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
     source = minter.thing("source", result.key)
     data = result.graphs[0]
 
-    def stated(node: URIRef, prop: URIRef) -> bool:
-        return next(iter(store.quads_for_pattern(ox.NamedNode(str(node)),
-                                                 ox.NamedNode(str(prop)), None, None)),
-                    None) is not None
+    def other(node: URIRef, prop: URIRef, value) -> bool:
+        """Whether the store gives *node* a *prop* other than *value* (the same value from
+        two sources is one value, and stays a plain statement of each)."""
+        mine = ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype))) \
+            if isinstance(value, Literal) else ox.NamedNode(str(value))
+        return any(q.object != mine for q in store.quads_for_pattern(
+            ox.NamedNode(str(node)), ox.NamedNode(str(prop)), None, None))
 
     claims = dropped = 0
     for node, date in sorted(data.subject_objects(SCHEMA.startDate)):
-        if stated(node, SCHEMA.startDate):
+        if other(node, SCHEMA.startDate, date):
             local = str(node).rsplit("/", 1)[1]
             claim = minter.thing("date-claim", f"{local}--{date}--{result.key}")
             data.remove((node, SCHEMA.startDate, date))
@@ -293,7 +297,7 @@ def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
             data.add((claim, PROV.wasDerivedFrom, source))
             claims += 1
     for node, status in sorted(data.subject_objects(C2C.status)):
-        if stated(node, C2C.status):
+        if other(node, C2C.status, status):
             data.remove((node, C2C.status, status))
             dropped += 1
     return claims, dropped
