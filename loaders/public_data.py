@@ -101,7 +101,7 @@ def crosswalk_text(imported: list[tuple[str, ImportResult]]) -> str:
 
 
 def pair_counts(result: ImportResult) -> Counter:
-    """How the pairs of one list fared: both sides matched; a side ambiguous (imported); a side
+    """How the pairs of one list fared: both sides matched; a side ambiguous (left out); a side
     unmatched (left out); and, counted apart, pairs left out because both sides are one place."""
     counts: Counter = Counter()
     statuses = [status for _country, status in result.row_mentions]
@@ -119,7 +119,7 @@ def pair_counts(result: ImportResult) -> Counter:
 
 def lists_table(imported: list[tuple[str, ImportResult]]) -> str:
     """The README's table of the public lists: pairs read and how they were reconciled."""
-    lines = ["| list | pairs (rows) | both sides matched | a side ambiguous (imported) "
+    lines = ["| list | pairs (rows) | both sides matched | a side ambiguous (left out) "
              "| a side unmatched (left out) | one place twice (left out) | agreements |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, result in imported:

@@ -130,7 +130,10 @@ def _small_data(target: Path) -> Path:
 
     shutil.copytree(DATA, target)
     with (PUBLIC / CROSSWALK).open(encoding="utf-8") as f:
-        curated = [r for r in csv.DictReader(f) if r["reason"].startswith("curated place")]
+        rows = list(csv.DictReader(f))
+    with (DATA / "places.csv").open(encoding="utf-8") as f:
+        curated_keys = {r["key"] for r in csv.DictReader(f)}
+    curated = [r for r in rows if r["iri"].rsplit("/", 1)[-1] in curated_keys]
     qids = {r["qid"] for r in curated if r["qid"]}
     names = {(r["name"], r["country"]) for r in curated if r["list"].startswith("wikipedia")}
     keep = {
