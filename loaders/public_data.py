@@ -30,7 +30,6 @@ from rdflib.term import Node
 from loaders import assets
 from loaders.config import Settings
 from loaders.importers import ImportResult, run_import
-from loaders.namespaces import PREFIXES
 from loaders.store import OxigraphStore
 
 #: (import kind, file in data/public), in the order the build reads them
@@ -134,8 +133,7 @@ def store_table(store: OxigraphStore, base_iri: str) -> str:
     """The README's table of agreements in a built store: by source graph, China-related,
     dated by precision (:mod:`loaders.queries.measure`)."""
     def rows(name: str) -> list:
-        return list(store.raw.query(assets.query(f"measure/{name}.rq"), base_iri=base_iri,
-                                    prefixes=PREFIXES, use_default_graph_as_union=True))
+        return list(store.query(assets.query(f"measure/{name}.rq"), base_iri=base_iri))
 
     graph_prefix = base_iri + "graph/source/"
     lines = ["| measure | agreements |", "| --- | --- |"]

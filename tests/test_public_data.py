@@ -20,7 +20,6 @@ from loaders import assets
 from loaders.build import build
 from loaders.config import Settings
 from loaders.export import export
-from loaders.namespaces import PREFIXES
 from loaders.public_data import (
     CROSSWALK,
     PUBLIC_LISTS,
@@ -60,8 +59,7 @@ def full(tmp_path_factory: pytest.TempPathFactory, other_process):
 
 
 def select(store, text: str) -> list[dict[str, str]]:
-    results = store.raw.query(text, base_iri=BASE, prefixes=PREFIXES,
-                              use_default_graph_as_union=True)
+    results = store.query(text, base_iri=BASE)
     names = [v.value for v in results.variables]
     return [{n: row[n].value for n in names if row[n] is not None} for row in results]
 
@@ -101,12 +99,9 @@ def test_readme_numbers_are_the_measured_ones(full) -> None:
         assert block == table, f"README block {marker} is stale; the measured table is\n{table}"
 
 
-#: competency questions that have no answer over the repository's data, and why (README)
-EMPTY_OVER_THE_DATA = {
-    # no source in data/ dates a Sino-Russian agreement in 2000-2009; the public lists carry
-    # no dates, and the live Wikidata reader is not part of the default build
-    "cq01-cn-ru-twinnings-2000s-period.rq",
-}
+#: competency questions that have no answer over the repository's data, and why (README);
+#: none today: cq01 and cq17 (the 2000s) are answered by the curated Kaifeng–Omsk agreement
+EMPTY_OVER_THE_DATA: set[str] = set()
 
 
 def test_competency_questions_over_the_full_build(full) -> None:
@@ -114,8 +109,7 @@ def test_competency_questions_over_the_full_build(full) -> None:
     _settings, _summary, store, _imported = full
     empty = set()
     for name, text in assets.competency_questions():
-        results = store.raw.query(text, base_iri=BASE, prefixes=PREFIXES,
-                                  use_default_graph_as_union=True)
+        results = store.query(text, base_iri=BASE)  # the materialised default graph
         if not (len(list(results)) if hasattr(results, "variables") else bool(results)):
             empty.add(name)
     assert empty <= EMPTY_OVER_THE_DATA

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, XSD
 
 from loaders.build import build
 from loaders.config import Settings
@@ -237,8 +237,16 @@ def test_live_import_keeps_precision_status_and_source(served: Settings, proxy: 
             URIRef("https://creativecommons.org/publicdomain/zero/1.0/")) in triples
     assert (source, PROV.wasDerivedFrom, URIRef(ID + "source/wikidata")) in triples
     # no curated agreement: Wikidata's date to the day, as schema:startDate
-    yakutsk = next(s for s, p_, o in triples if p_ == C2C.hasParty
-                   and str(o).endswith("gn-2013159"))
+    def place_of(qid: str) -> URIRef:  # the place the import minted for a QID (its links graph)
+        return next(s for s, p_, o in triples
+                    if p_ == OWL.sameAs and o == URIRef(f"http://www.wikidata.org/entity/{qid}"))
+
+    def agreement_of(a: URIRef, b: URIRef) -> URIRef:
+        return next(s for s, p_, o in triples if p_ == C2C.hasParty and o == a
+                    and (s, C2C.hasParty, b) in triples)
+
+    harbin, suzhou = URIRef(ID + "city/cn-harbin"), URIRef(ID + "city/cn-suzhou-js")  # curated
+    yakutsk = agreement_of(harbin, place_of("Q6610"))
     assert (yakutsk, SCHEMA.startDate, Literal("2004-08-01", datatype=XSD.date)) in triples
     # the curated date of Harbin–Khabarovsk is Wikidata's too: a plain statement of each source
     harbin_khabarovsk = URIRef(ID + "agreement/cn-harbin--ru-khabarovsk")
@@ -254,7 +262,7 @@ def test_live_import_keeps_precision_status_and_source(served: Settings, proxy: 
     assert not any(p_ == SCHEMA.startDate for s, p_, _ in triples
                    if str(s).endswith(("cn-sh--ru-saint-petersburg", "cn-dalian--ru-vladivostok")))
     # a start of decade precision is left out; the end time makes the agreement ended
-    suzhou_venice = URIRef(ID + "agreement/cn-suzhou-js--gn-3164603")
+    suzhou_venice = agreement_of(suzhou, place_of("Q641"))
     assert (suzhou_venice, SCHEMA.endDate, Literal("2015", datatype=XSD.gYear)) in triples
     assert (suzhou_venice, C2C.status, ENDED) in triples
     assert not any(s == suzhou_venice and p_ == SCHEMA.startDate for s, p_, _ in triples)
