@@ -28,10 +28,12 @@ from loaders.importers.reconcile import distance, km, parse
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def geocodes(shared: Path) -> dict[tuple[int, str], tuple[float, float]]:
+def geocodes(shared: Path, plain: Path | None = None
+             ) -> dict[tuple[int, str], tuple[float, float]]:
     """(row of the plain list, side) → the geocoded file's point, joined on names and
     countries (the geocoded file drops 197 rows, so row numbers differ); only rows the join
-    finds once."""
+    finds once. *plain* is the shared list by default, or an extract of it with its columns
+    (data/public/wikipedia_twin_towns_cn.csv)."""
     points: dict[tuple, list] = defaultdict(list)
     with (shared / "twin_cities_wikipedia_pairs_geocoded.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -39,7 +41,7 @@ def geocodes(shared: Path) -> dict[tuple[int, str], tuple[float, float]]:
             points[key].append(((float(r["lat1"]), float(r["lng1"])),
                                 (float(r["lat2"]), float(r["lng2"]))))
     out = {}
-    with (shared / "twin_cities_wikipedia_pairs.csv").open(encoding="utf-8") as f:
+    with (plain or shared / "twin_cities_wikipedia_pairs.csv").open(encoding="utf-8") as f:
         for number, r in enumerate(csv.DictReader(f), start=2):
             found = points.get((r["city1"], r["country1"], r["city2"], r["country2"]))
             if found and len(found) == 1:
@@ -47,9 +49,9 @@ def geocodes(shared: Path) -> dict[tuple[int, str], tuple[float, float]]:
     return out
 
 
-def geocode_points(shared: Path) -> Callable:
+def geocode_points(shared: Path, plain: Path | None = None) -> Callable:
     """(pair, side, mention) → the geocoded file's point for that side of the plain list."""
-    points = geocodes(shared)
+    points = geocodes(shared, plain)
     return lambda pair, side, mention: points.get((pair.row, side))
 
 

@@ -62,6 +62,23 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory):
+    """The repository's default build (curated data and every list of data/public), made once
+    per session for the tests that only read it, with the import results of those lists:
+    ``(settings, summary, store, [(list file, ImportResult), …])``."""
+    from loaders.public_data import import_public
+    from loaders.store import StoreLocation
+
+    root = tmp_path_factory.mktemp("full")
+    settings = Settings.from_env({}).with_overrides(store=root / "store", data=DATA,
+                                                    dumps=root / "dumps")
+    assert settings.public_lists
+    summary = build(settings, progress=False)
+    return (settings, summary, StoreLocation(settings.store).open_current(),
+            import_public(settings))
+
+
+@pytest.fixture(scope="session")
 def store(built: Settings):
     from loaders.store import StoreLocation
 

@@ -18,7 +18,7 @@ from loaders.build import build, build_empty
 from loaders.config import Settings
 from loaders.dataset import default_triples
 from loaders.store import StoreLocation
-from tests.conftest import DATA, ROOT, require_shared_data
+from tests.conftest import DATA, ROOT
 
 ID = "https://w3id.org/c2c/id/"
 VOID_GRAPH = "https://w3id.org/c2c/graph/void"
@@ -83,18 +83,11 @@ def test_default_graph_is_the_set_union_of_the_data_graphs(store) -> None:
     assert default_triples(store) == union
 
 
-@pytest.mark.shared_data
-def test_set_semantics_after_both_documented_imports(tmp_path: Path) -> None:
-    from loaders.importers import run_import, save_and_apply
-
-    shared = require_shared_data()
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
-                                                    public_lists=False)
-    build(settings, progress=False)
-    for kind, name in (("wikipedia", "twin_cities_wikipedia_pairs.csv"),
-                       ("wikidata", "wikidata_p190_cities2022_edges.csv")):
-        save_and_apply(settings, run_import(settings, kind, shared / name, country="CN"))
-    store = StoreLocation(settings.store).open_current()
+def test_set_semantics_over_the_default_build(full_build) -> None:
+    """The two documented imports (the China rows of the Wikipedia list and of Wikidata P190
+    2022) are part of the default build now (data/public): each agreement, party and join
+    counts once over curated and public data together."""
+    _settings, _summary, store, _imported = full_build
     counts = assert_set_semantics(store)
     assert counts["agreements"] > 1500
     assert_no_metadata_in_the_default_graph(store)

@@ -41,7 +41,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     store = tmp_path_factory.mktemp("bodies-store")
     settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
-                                                    dumps=store / "dumps")
+                                                    dumps=store / "dumps",
+                                                    public_lists=False)
     build(settings, progress=False)
     with run_gunicorn(settings, free_port(), C2C_WRITABLE="1", C2C_UPDATE_TOKEN=TOKEN,
                       C2C_MAX_BODY_BYTES=str(LIMIT), C2C_WORKERS="1", C2C_THREADS="2",
@@ -212,7 +213,7 @@ def test_a_read_only_store_folder_still_answers(tmp_path, metrics_inside_store: 
 
     store = tmp_path / "store"
     settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
-                                                    dumps=tmp_path / "dumps")
+                                                    dumps=tmp_path / "dumps", public_lists=False)
     build(settings, progress=False)
     port = free_port()
     metrics = store / "metrics" if metrics_inside_store else tmp_path / "metrics"

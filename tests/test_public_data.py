@@ -24,7 +24,6 @@ from loaders.public_data import (
     CROSSWALK,
     PUBLIC_LISTS,
     crosswalk_text,
-    import_public,
     lists_table,
     store_table,
 )
@@ -48,14 +47,10 @@ def test_extracts_are_the_china_rows_of_the_shared_lists() -> None:
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory: pytest.TempPathFactory, other_process):
-    """The repository's default build: curated data and every list of data/public (while the
-    reproducibility test's other process builds beside it)."""
-    store = tmp_path_factory.mktemp("full") / "store"
-    settings = Settings.from_env({}).with_overrides(store=store, data=DATA)
-    assert settings.public_lists
-    summary = build(settings, progress=False)
-    return settings, summary, StoreLocation(store).open_current(), import_public(settings)
+def full(full_build, other_process):
+    """The repository's default build: curated data and every list of data/public (conftest's
+    session build; the reproducibility test's other process builds beside it)."""
+    return full_build
 
 
 def select(store, text: str) -> list[dict[str, str]]:

@@ -204,7 +204,8 @@ def test_competency_questions_count_imported_places_like_curated_ones(
     from loaders.importers import save_and_apply
     from loaders.store import StoreLocation
 
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA)
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
+                                                    public_lists=False)
     build(settings, progress=False)
     text = dict(assets.competency_questions())["cq13-agreements-per-decade.rq"]
 
