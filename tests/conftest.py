@@ -115,11 +115,28 @@ def run_gunicorn(settings: Settings, port: int, **env_overrides: str) -> Iterato
         wait_for_http(f"{base}/healthz", process=process)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server process to stop; kill it if it has not within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def ask(store, query: str) -> bool:
+    """An ASK over a store (:class:`loaders.store.OxigraphStore`)."""
+    return bool(store.query(query))
+
+
+def rows(store, query: str) -> list[dict[str, str]]:
+    """A SELECT over a store, as rows of plain strings (unbound variables left out)."""
+    results = store.query(query)
+    names = [v.value for v in results.variables]
+    return [{n: r[n].value for n in names if r[n] is not None} for r in results]
 
 
 def require_shared_data() -> Path:

@@ -14,7 +14,7 @@ from loaders.errors import InputError
 from loaders.namespaces import Minter
 from loaders.public_lists import PublicLists
 from loaders.validate import validate_data
-from tests.conftest import DATA, require_shared_data
+from tests.conftest import DATA, ask, require_shared_data, rows
 
 ID = "https://w3id.org/c2c/id/"
 
@@ -30,16 +30,6 @@ COUNTRY_BOXES = {
 def places() -> list[dict[str, str]]:
     with (DATA / "places.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
-
-
-def ask(store, query: str) -> bool:
-    return bool(store.query(query))
-
-
-def rows(store, query: str) -> list[dict[str, str]]:
-    results = store.query(query)
-    names = [v.value for v in results.variables]
-    return [{n: r[n].value for n in names if r[n] is not None} for r in results]
 
 
 # ------------------------------------------------------------------ the build as a whole

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from loaders.config import Settings
-from tests.conftest import DATA, ROOT, free_port, run_gunicorn, wait_for_http
+from tests.conftest import DATA, ROOT, free_port, run_gunicorn, stop, wait_for_http
 
 LIMIT = 4096
 TOKEN = "bodies-token"  # noqa: S105 - a test token
@@ -235,11 +235,7 @@ def test_a_read_only_store_folder_still_answers(tmp_path, metrics_inside_store: 
         assert f"c2c_metrics_shared {0 if metrics_inside_store else 1}" in text
         assert process.poll() is None
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 HUNGRY = "CONSTRUCT { ?a ?b ?c . ?d ?e ?f } WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"

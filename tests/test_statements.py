@@ -13,7 +13,7 @@ import csv
 
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, ask, rows
 
 ID = "https://w3id.org/c2c/id/"
 SEEDS = {
@@ -31,16 +31,6 @@ FINDINGS_PER_DOCUMENT = {"twin-cities-paired-border-towns": 7, "makeeva-2023": 6
 def table(name: str) -> list[dict[str, str]]:
     with (DATA / name).open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
-
-
-def ask(store, query: str) -> bool:
-    return bool(store.query(query))
-
-
-def rows(store, query: str) -> list[dict[str, str]]:
-    results = store.query(query)
-    names = [v.value for v in results.variables]
-    return [{n: r[n].value for n in names if r[n] is not None} for r in results]
 
 
 def seed_text(source: str) -> str:
