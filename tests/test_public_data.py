@@ -207,3 +207,16 @@ def test_a_bad_public_list_stops_the_build_and_names_file_and_row(tmp_path: Path
     location = StoreLocation(settings.store)
     assert location.current() is None
     assert not any(location.builds.iterdir())  # the half-written folder is gone
+
+
+def test_the_2000s_question_cites_the_source_of_the_date(full) -> None:
+    """Over curated and public data, cq01 cites the source that dates the agreement, not the
+    Wikipedia list that names the pair without a date (it did before the question read the
+    date from its source's graph)."""
+    _settings, _summary, store, _imported = full
+    text = dict(assets.competency_questions())["cq01-cn-ru-twinnings-2000s-period.rq"]
+    got = [{k: v.value for k, v in zip(("c", "r", "d", "s"), (row[0], row[1], row[2], row[3]),
+                                       strict=True)}
+           for row in store.query(text, base_iri=BASE)]
+    assert got == [{"c": "Kaifeng", "r": "Omsk", "d": "2009-08-03",
+                    "s": "中国开封与俄罗斯鄂木斯克市建立伙伴关系"}]
