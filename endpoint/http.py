@@ -1,4 +1,5 @@
-"""What every response gets, whatever route answered: CORS, gzip, request limits, rate limits.
+"""What every response gets, whatever route answered: CORS, gzip, request limits, rate limits,
+and a Content-Security-Policy on HTML pages.
 
 * CORS: ``Access-Control-Allow-Origin: *`` with the headers a SPARQL client needs exposed; a
   preflight ``OPTIONS`` is answered 204 here, before any route or authentication runs.
@@ -34,6 +35,12 @@ EXPOSED = ("ETag, Link, Content-Location, Content-Language, X-Result-Truncated, 
 ALLOWED_HEADERS = "Content-Type, Authorization, Accept, Accept-Profile, Accept-Language, " \
                   "If-None-Match, Range"
 _COMPRESS_MIN = 1024
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'")
+"""Pages load nothing from another origin (no CDN, no prefix service) and cannot be framed;
+the templates' own inline scripts and styles are allowed."""
 _RATE_LIMITED = {"sparql.sparql", "graph_store.graph_store"}
 
 
@@ -145,6 +152,9 @@ def install(app: Flask, settings: Settings) -> None:
     def cors_and_gzip(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = EXPOSED
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers["X-Content-Type-Options"] = "nosniff"
         if response.direct_passthrough or response.status_code not in (200, 201):
             return response
         if "Content-Encoding" in response.headers or "Content-Range" in response.headers:

@@ -265,3 +265,18 @@ def test_bad_query_parameters_are_400_problems(client, params: dict) -> None:
     response = client.get("/sparql", query_string={"query": "ASK {}", **params})
     assert response.status_code == 400, response.data[:200]
     assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/", "/doc/city/cn-harbin.html", "/ont", "/search?q=harbin"])
+def test_pages_carry_a_content_security_policy(client, path: str) -> None:
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_answers_carry_no_page_policy(client) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 200
+    assert "Content-Security-Policy" not in response.headers
