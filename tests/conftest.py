@@ -127,6 +127,18 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def readme_counts() -> dict[str, int]:
+    """The README's table under 'What the graph holds' (between ``<!-- counts -->`` markers):
+    kind (``TwinningAgreement``, ``Entity`` …) → number."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    counts = {}
+    for line in text.split("<!-- counts -->", 2)[1].splitlines():
+        if line.startswith("| `"):
+            cells = line.split("|")
+            counts[cells[1].strip(" `").split("`")[0].strip()] = int(cells[2].strip())
+    return counts
+
+
 def ask(store, query: str) -> bool:
     """An ASK over a store (:class:`loaders.store.OxigraphStore`)."""
     return bool(store.query(query))

@@ -7,7 +7,6 @@ test client, the same revise() as gunicorn)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,7 +17,7 @@ from loaders.build import build, build_empty
 from loaders.config import Settings
 from loaders.dataset import default_triples
 from loaders.store import StoreLocation
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, readme_counts
 
 ID = "https://w3id.org/c2c/id/"
 VOID_GRAPH = "https://w3id.org/c2c/graph/void"
@@ -64,15 +63,9 @@ def assert_no_metadata_in_the_default_graph(store) -> None:
                         "{ ?s ?p ?o } }") == len(void)
 
 
-def readme_count(kind: str) -> int:
-    """The number the README's counts table gives for *kind* (tests/test_data.py checks it)."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return int(re.search(rf"^\| `{kind}` \| (\d+) \|$", text, re.M).group(1))
-
-
 def test_set_semantics_and_no_metadata_on_data(store) -> None:
     counts = assert_set_semantics(store)
-    assert counts["agreements"] == readme_count("TwinningAgreement")  # one per agreement node
+    assert counts["agreements"] == readme_counts()["TwinningAgreement"]  # one per agreement node
     assert_no_metadata_in_the_default_graph(store)
 
 

@@ -39,6 +39,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.query import Result
 
+from loaders.namespaces import SD
+
 SUITES = Path(__file__).resolve().parent.parent.parent / "shared" / "w3c" / "sparql11"
 PUBLISHED = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -48,7 +50,6 @@ HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 HTS = "http://www.w3.org/2011/http-statusCodes#"
 RS = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/result-set#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 DETAIL = 2
 """How many rows a failure message shows."""

@@ -22,11 +22,12 @@ taken, and what is left out, follows ``../shared/data/SOURCES.md``:
 from __future__ import annotations
 
 import csv
-import math
 import re
 import sys
 from collections import Counter
 from pathlib import Path
+
+from loaders.importers.reconcile import great_circle_km
 
 #: a county (index 0) or a city's district (index 1) lies within this distance of its
 #: prefecture's point, km
@@ -154,13 +155,6 @@ def cn_places(shared: Path) -> list[dict]:
     return _plausible(sorted(out, key=lambda r: r["nbs"]))
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 def _plausible(rows: list[dict]) -> list[dict]:
     """Drop what the measured flaws of ``cities_wikidata_csc.csv`` make wrong: a county's QID
     that another unit also carries (copied rows: Ninghai carried Ningbo's), and a county's
@@ -177,7 +171,7 @@ def _plausible(rows: list[dict]) -> list[dict]:
         lat, lon = float(r["lat"]), float(r["lon"])
         parent = by_nbs.get(r["parent"])
         limit = MAX_KM_FROM_PARENT[r["level"] == "district"]
-        if (parent and parent["lat"] and _km(lat, lon, float(parent["lat"]),
+        if (parent and parent["lat"] and great_circle_km(lat, lon, float(parent["lat"]),
                                             float(parent["lon"])) > limit) \
                 or _province_at(lat, lon) not in (None, r["province"]):
             r["lat"] = r["lon"] = ""
@@ -194,7 +188,7 @@ def _province_at(lat: float, lon: float) -> str | None:
         _TOWNS = [(c["latitude"], c["longitude"], c["admin1code"])
                   for c in gc.get_cities().values() if c["countrycode"] == "CN"]
     best = min(_TOWNS, key=lambda t: (t[0] - lat) ** 2 + (t[1] - lon) ** 2)
-    if _km(lat, lon, best[0], best[1]) > 50:
+    if great_circle_km(lat, lon, best[0], best[1]) > 50:
         return None
     return _ADMIN1.get(best[2])
 

@@ -84,13 +84,19 @@ def parse(name: str) -> Parsed:
     return Parsed(fold(name), folded, fold(qualifier) if qualifier else None, level)
 
 
-def km(a: Entry, lat: float, lon: float) -> float | None:
-    if a.latitude is None or a.longitude is None:
-        return None
-    p1, p2 = math.radians(a.latitude), math.radians(lat)
-    dp, dl = p2 - p1, math.radians(lon - a.longitude)
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two points in kilometres (haversine, R = 6371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def km(a: Entry, lat: float, lon: float) -> float | None:
+    """How far *a* lies from a point, or None when it has no coordinates."""
+    if a.latitude is None or a.longitude is None:
+        return None
+    return great_circle_km(a.latitude, a.longitude, lat, lon)
 
 
 def distance(a: Entry, lat: float | None, lon: float | None) -> float:
