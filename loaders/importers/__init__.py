@@ -218,7 +218,8 @@ def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer) -> dict[tuple, Recon
     for r in cache.values():
         entry = r.match.entry
         if entry is not None and r.mention.qid and len(qids[entry.key]) > 1 \
-                and gazetteer.by_qid.get(r.mention.qid) != entry.key:
+                and gazetteer.by_qid.get(r.mention.qid) != entry.key \
+                and r.match.decided_by != "override":
             r.match = Match.of(wikidata_entry(r.mention, r.mention.qid),
                                f"Wikidata {r.mention.qid}: {entry.key} is reached by "
                                f"{len(qids[entry.key])} QIDs of this file "

@@ -237,16 +237,41 @@ class Gazetteer:
             rows = list(csv.DictReader(f))
         province_key = {e.region: e.key for e in self.entries.values()
                         if e.kind == "region" and e.country == "CN"}
+        curated: dict[tuple[str, str, str], list[Entry]] = defaultdict(list)
+        for e in self.entries.values():
+            if e.curated and e.country == "CN" and e.name_zh:
+                curated[(e.name_zh, e.region, e.level)].append(e)
         nbs_key: dict[str, str] = {}
         for r in rows:  # prefectures come first (four-digit codes sort before six)
             parent = nbs_key.get(r["parent"]) or province_key.get(r["province"], "")
-            entry = self._add(Entry(f"cn-{r['nbs']}", "city", r["level"], r["name_en"], "CN",
+            entry = self._add(Entry(self._curated_key(curated, r) or f"cn-{r['nbs']}", "city",
+                                    r["level"], r["name_en"], "CN",
                                     region=r["province"], parent=parent, name_zh=r["name_zh"],
                                     latitude=_float(r["lat"]), longitude=_float(r["lon"]),
                                     qid=r["wikidata"], geonameid=_int(r["geonames"]),
                                     source=f"data/gazetteer/cn_places.csv ({r['source']})"),
                               [r["name_en"]])
+            if entry.curated and parent and entry.parent != parent:
+                # the curated place lies in the unit's prefecture, as the extract says
+                entry = self.entries[entry.key] = replace(entry, parent=parent)
             nbs_key[r["nbs"]] = entry.key
+
+    @staticmethod
+    def _curated_key(curated: dict[tuple[str, str, str], list[Entry]], row: dict) -> str | None:
+        """The curated place an NBS unit of the extract is, when no identifier says so: the
+        one curated place of China with the unit's Chinese name, province and level, within
+        30 km of the unit's point where both have one (Hailar District, 海拉尔区, NBS
+        150702, is the curated ``cn-hailar``: one IRI, the curated key that data refers to)."""
+        found = curated.get((row["name_zh"], row["province"], row["level"]), [])
+        if len(found) != 1:
+            return None
+        place, lat, lon = found[0], _float(row["lat"]), _float(row["lon"])
+        if None not in (place.latitude, place.longitude, lat, lon):
+            from loaders.importers.reconcile import great_circle_km
+
+            if great_circle_km(place.latitude, place.longitude, lat, lon) > 30.0:
+                return None
+        return place.key
 
     def _overrides(self, path: Path) -> None:
         if not path.exists():

@@ -252,15 +252,25 @@ def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
             return Match.of(entry, f"override row {override.row}: {override.reason}",
                             decided_by="override")
     if mention.qid:
+        override = gazetteer.overrides.get((fold(mention.qid), mention.country or ""))
+        if override is not None:
+            if override.target == "none":
+                return Match("unmatched", f"override row {override.row}: {mention.qid} is not "
+                             f"a place or unknown ({override.reason})", decided_by="override")
+            entry = gazetteer.entry(override.target) or wikidata_entry(
+                mention, override.target.removeprefix("wd-"))
+            if not entry.qid and not entry.curated:
+                entry = replace(entry, qid=mention.qid)
+            return Match.of(entry, f"override row {override.row}: {override.reason}",
+                            decided_by="override")
         if (key := gazetteer.by_qid.get(mention.qid)) is not None:
             entry = gazetteer.entries[key]
             return Match.of(entry, f"Wikidata {mention.qid}: {_describe(entry)}")
-        town = _town_of(gazetteer, mention, lat, lon)
-        if town is not None:
-            return Match.of(replace(town, qid=mention.qid), f"Wikidata {mention.qid}: "
-                            f"{_describe(town)}, the one GeoNames town called "
-                            f"'{mention.name}' within {QID_TOWN_KM:.0f} km of the list's "
-                            "coordinates")
+        found = _unit_of(gazetteer, mention, lat, lon) or _town_of(gazetteer, mention, lat, lon)
+        if found is not None:
+            place, why = found
+            return Match.of(replace(place, qid=mention.qid),
+                            f"Wikidata {mention.qid}: {_describe(place)}, {why}")
         region = _region_of(gazetteer, mention)
         if region is not None:
             return Match.of(replace(region, qid=mention.qid), f"Wikidata {mention.qid}: "
@@ -278,17 +288,91 @@ def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
     return reconcile_name(gazetteer, mention.name, mention.country, lat, lon)
 
 
-def _town_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
-             lon: float | None) -> Entry | None:
-    """The GeoNames town a QID with a label and coordinates is: the one town of that primary
-    name within :data:`QID_TOWN_KM` that no other QID holds, or None."""
+#: a trailing word of a QID's label → the levels of the gazetteer's units it may name
+_LABEL_LEVEL_WORDS = {"county": SUB_CITY_LEVELS & {"county-cn"}, "district": {"district"},
+                      "city": CITY_LEVELS}
+
+
+def _label_forms(mention: Mention) -> list[tuple[str, frozenset[str] | None]]:
+    """(folded form, levels it may name or None for any) a QID's label is looked up by in the
+    gazetteer's own units: the label as written, then without a trailing ``County``,
+    ``District`` or ``City`` (``Rudong County`` is the county Rudong). A region word
+    (``Bratislava Region``, ``Ōsaka Prefecture``) is never removed: the label names the
+    region, not its city."""
+    whole = fold(mention.name or "")
+    forms: list[tuple[str, frozenset[str] | None]] = [(whole, None)]
+    for word, levels in _LABEL_LEVEL_WORDS.items():
+        if whole.endswith(" " + word):
+            forms.append((whole[: -len(word) - 1], frozenset(levels)))
+    return forms
+
+
+def _unit_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
+             lon: float | None) -> tuple[Entry, str] | None:
+    """The gazetteer's own place (curated, or China's prefecture- and county-level units of
+    the extract) a QID is: the one city-level place, county or district whose name is the
+    label within :data:`MAX_KM` of the list's point, holding no QID of its own."""
     if lat is None or lon is None or not mention.name or not mention.country:
         return None
-    near = [t for t in gazetteer.geonames_named(fold(mention.name), mention.country, True)
-            if t.kind == "city" and distance(t, lat, lon) <= QID_TOWN_KM]
-    if len({t.key for t in near}) != 1 or near[0].qid or near[0].curated:
+    for form, levels in _label_forms(mention):
+        near = {e.key: e for e in gazetteer.named(form, mention.country, True)
+                if e.kind == "city" and (levels is None or e.level in levels)
+                and distance(e, lat, lon) <= MAX_KM}
+        if len(near) == 1:
+            unit = next(iter(near.values()))
+            if unit.qid or unit.curated:
+                return None
+            return unit, (f"the one gazetteer place called '{form}' within {MAX_KM:.0f} km "
+                          f"of the list's coordinates ({distance(unit, lat, lon):.1f} km)")
+        if near:
+            return None
+    return None
+
+
+def _town_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
+             lon: float | None) -> tuple[Entry, str] | None:
+    """The GeoNames town a QID with a label and coordinates is, the first of:
+
+    * the one town whose primary name is the label within :data:`QID_TOWN_KM`;
+    * the one town of the country whose primary name is the label, within :data:`MAX_KM`
+      (no other town of the country has that name);
+    * where no town or gazetteer place of the country has the label as its name: the one town
+      of the country with the label among its alternate names, within :data:`QID_TOWN_KM`
+      (``Aarhus`` → Århus; no other town of the country has that alternate name).
+
+    A town that holds a QID or is curated is never taken. None when nothing qualifies."""
+    if lat is None or lon is None or not mention.name or not mention.country:
         return None
-    return near[0]
+    country, form = mention.country, fold(mention.name)
+    if form:
+        towns = {t.key: t for t in gazetteer.geonames_named(form, country, True)
+                 if t.kind == "city"}
+        if towns:
+            near = [t for t in towns.values() if distance(t, lat, lon) <= QID_TOWN_KM]
+            if len(near) == 1:
+                why = (f"the one GeoNames town called '{form}' within {QID_TOWN_KM:.0f} km of "
+                       "the list's coordinates")
+            elif not near and len(towns) == 1 and \
+                    distance(only := next(iter(towns.values())), lat, lon) <= MAX_KM:
+                near, why = [only], (f"the one GeoNames town of {country} called '{form}', "
+                                     f"{distance(only, lat, lon):.1f} km from the list's "
+                                     "coordinates")
+            else:
+                return None
+            town = near[0]
+            return None if town.qid or town.curated else (town, why)
+    if not form or any(e.kind == "city" for primary in (True, False)
+                       for e in gazetteer.named(form, country, primary)):
+        return None
+    towns = {t.key: t for t in gazetteer.geonames_named(form, country, False) if t.kind == "city"}
+    if len(towns) != 1:
+        return None
+    town = next(iter(towns.values()))
+    if distance(town, lat, lon) > QID_TOWN_KM or town.qid or town.curated:
+        return None
+    return town, (f"no town of {country} is called '{form}', and the one GeoNames town with "
+                  f"that alternate name lies {distance(town, lat, lon):.1f} km from the list's "
+                  "coordinates")
 
 
 def _region_of(gazetteer: Gazetteer, mention: Mention) -> Entry | None:
