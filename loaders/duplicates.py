@@ -31,7 +31,20 @@ KNOWN_APART: dict[tuple[str, str], str] = {
     ("city/gn-1153671", "city/wd-Q233588"):
         "Wikidata Q233588 is a second item labelled 'Chiang Mai' 5.4 km from the town "
         "(population 1,735,762 in the nodes file, the order of the province's): nothing in "
-        "the files shows it is the town Q52028 and GeoNames 1153671 are",
+        "the files shows it is the town that Q52028 and GeoNames 1153671 are",
+    ("city/cn-4403", "city/cn-440306"):
+        "Shenzhen (NBS 4403) and its district Bao'an (宝安区, NBS 440306): 'Bao'an' is among "
+        "Shenzhen's GeoNames alternate names",
+    ("city/gn-1859913", "city/gn-1859952"):
+        "Kashiwara and Kashihara, two cities 20 km apart: GeoNames gives each the other's "
+        "romanisation as an alternate name",
+    ("city/gn-2186313", "city/gn-2190224"):
+        "Napier and Hastings: 'NPE', the code of the airport they share, is an alternate name "
+        "of both in GeoNames",
+    ("city/gn-2806654", "city/gn-2945024"):
+        "Wolfsburg and Braunschweig: 'BWE', an airport code, is an alternate name of both",
+    ("city/gn-3027422", "city/gn-3038350"):
+        "Chambéry and Aix-les-Bains: 'CMF', an airport code, is an alternate name of both",
 }
 
 _POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)", re.IGNORECASE)
