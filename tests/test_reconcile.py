@@ -269,3 +269,38 @@ def test_competency_questions_count_imported_places_like_curated_ones(
     assert result.agreements == 1
     save_and_apply(settings, result)
     assert cn_ru_2000s() == before + 1
+
+
+def test_live_wikidata_coordinates_are_evidence(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The live reader's answer carries P625 as ``Point(lon lat)``: read as the mention's
+    point, it lets Sagamihara's QID reach the GeoNames town (without it: a place of its own);
+    a point on another globe is no point, a malformed one names file, row and column."""
+    import json
+
+    from loaders.importers.readers import read_wikidata
+
+    def answer(point: str) -> Path:
+        uri = "http://www.wikidata.org/entity/"
+        binding = {"a": {"type": "uri", "value": uri + "Q209779"},
+                   "b": {"type": "uri", "value": uri + "Q42956"},
+                   "aLabel": {"type": "literal", "value": "Sagamihara"},
+                   "bLabel": {"type": "literal", "value": "Harbin"},
+                   "aCountry": {"type": "literal", "value": "JP"},
+                   "bCountry": {"type": "literal", "value": "CN"}}
+        if point:
+            binding["aCoordinates"] = {"type": "literal", "value": point}
+        path = tmp_path / "answer.json"
+        path.write_text(json.dumps({"head": {"vars": list(binding)},
+                                    "results": {"bindings": [binding]}}), encoding="utf-8")
+        return path
+
+    (pair,) = read_wikidata(answer("Point(139.366666666 35.566666666)"))
+    assert (pair.a.lat, pair.a.lon) == (35.566666666, 139.366666666)
+    assert reconcile(pair.a, gazetteer).entry.key == "gn-11611609"
+    (pair,) = read_wikidata(answer(""))
+    assert reconcile(pair.a, gazetteer).entry.key == "wd-Q209779"
+    (pair,) = read_wikidata(answer("<http://www.wikidata.org/entity/Q405> Point(1 2)"))
+    assert pair.a.lat is None
+    with pytest.raises(InputError) as caught:
+        read_wikidata(answer("Point(139.3)"))
+    assert "answer.json, row 1, column 'aCoordinates'" in str(caught.value)

@@ -266,6 +266,11 @@ def test_live_import_keeps_precision_status_and_source(served: Settings, proxy: 
     assert (suzhou_venice, SCHEMA.endDate, Literal("2015", datatype=XSD.gYear)) in triples
     assert (suzhou_venice, C2C.status, ENDED) in triples
     assert not any(s == suzhou_venice and p_ == SCHEMA.startDate for s, p_, _ in triples)
+    # P625 arrives whole and is evidence: Venice's QID, in no gazetteer file, reaches the
+    # GeoNames town of its label within 10 km of its point instead of a place of its own
+    assert any(r.get(f"{side}Coordinates", {}).get("value") == "Point(12.33265 45.43713)"
+               for r in fetched.rows for side in "ab")
+    assert place_of("Q641") == URIRef(ID + "city/gn-3164603")
 
     # applied: validated, derived, served, and kept with the answer it was read from
     store = StoreLocation(settings.store).open_current()

@@ -85,6 +85,24 @@ def _coordinate(value: str, path: Path, row: int, column: str, limit: float) -> 
     return number
 
 
+_WKT_POINT = re.compile(r"^\s*Point\s*\(\s*(\S+)\s+(\S+)\s*\)\s*$", re.IGNORECASE)
+
+
+def _point(value: str | None, path: Path, row: int, column: str
+           ) -> tuple[float | None, float | None]:
+    """``(lat, lon)`` of a Wikidata coordinate (P625) as the query service writes it,
+    ``Point(lon lat)``; none for no value or a point on another globe (``<…Q405> Point(…)``,
+    the Moon)."""
+    if not value or not value.strip() or value.strip().startswith("<"):
+        return None, None
+    m = _WKT_POINT.match(value)
+    if not m:
+        raise InputError(Location(path, row=row, column=column), "not a WKT point",
+                         term=value)
+    return (_coordinate(m.group(2), path, row, column, 90),
+            _coordinate(m.group(1), path, row, column, 180))
+
+
 def read_wikipedia(path: Path) -> list[Pair]:
     """The Wikipedia list CSV, or its geocoded form (``city1,country1,lat1,lng1,city2,…``),
     whose coordinates the reconciler uses as evidence."""
@@ -242,9 +260,10 @@ def _read_wikidata_json(path: Path) -> list[Pair]:
             if var not in b:
                 raise InputError(Location(path, row=number, column=var), "unbound entity")
             qid = _qid(b[var]["value"], path, number, var)
+            lat, lon = _point(value(f"{var}Coordinates"), path, number, f"{var}Coordinates")
             sides.append(_mention(qid, value(f"{var}Label"),
                                   value(f"{var}CountryLabel") or value(f"{var}Country"),
-                                  number))
+                                  number, lat, lon))
         pairs.append(Pair(sides[0], sides[1], number,
                           _time(value(start_var), path, number, start_var or "",
                                 value(f"{start_var}Precision") if start_var else None),

@@ -222,9 +222,11 @@ def _canonical(row: dict, country: str | None) -> dict:
         codes = sorted(set(_value(row, f"{side}Country").split()))
         if codes:
             out[f"{side}Country"] = _literal(country if country in codes else codes[0])
-        for var in ("Types", "Geonames", "Coordinates"):
+        for var in ("Types", "Geonames"):
             if found := " ".join(sorted(set(_value(row, f"{side}{var}").split(" ")) - {""})):
                 out[f"{side}{var}"] = _literal(found)
+        if point := _value(row, f"{side}Coordinates"):  # one WKT point (MIN in the query)
+            out[f"{side}Coordinates"] = _literal(point)
     for var, pick in (("start", min), ("end", max)):
         times = [t.split("|", 1) for t in _value(row, var).split() if "|" in t]
         if times:
