@@ -3,11 +3,14 @@
 Order of evidence (the reason of every answer says which decided):
 
 1. the curated overrides (``data/gazetteer/place_overrides.csv``), before anything else, for
-   mentions by name (a mention with a QID is keyed by it, not by its label);
-2. an identifier: a Wikidata QID goes to the place that has it; else to the one GeoNames town
-   of its label within :data:`QID_TOWN_KM` of the list's point, or the region its label
-   names as written; else to a new place minted for it (``wd-Q…``) — never to a place found
-   by a cleaned label, and never to a place another QID of the same file reached;
+   mentions by name, and for a QID the row keyed by it (never by its label);
+2. an identifier: a Wikidata QID goes to the place that has it; else, by the list's point for
+   it, to the gazetteer's one unit named by its label within :data:`MAX_KM` (:func:`_unit_of`),
+   the GeoNames town of its label, or the one town with the label as a unique alternate name
+   where no town has it as its name (:func:`_town_of`), or the region its label names as
+   written; else to a new place minted for it (``wd-Q…``) — never to a place found by a
+   cleaned label (a region word is never dropped), and never to a place another QID of the
+   same file reached;
 3. the name, read for its parts: the qualifier of ``X, Province``, ``X (Parent)`` and
    ``Parent \N{EN DASH} X`` restricts the candidates to what lies in that region or prefecture;
    a level word (oblast, krai, province, prefecture, county, district …) restricts them to
