@@ -102,12 +102,15 @@ def _twinning_csv(store: OxigraphStore) -> bytes:
 
 def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Distribution]:
     """Write the dumps of the current store into *out*; return what was written. *progress*
-    draws a bar over the files written, with their bytes (:mod:`loaders.progress`)."""
+    draws a bar: canonicalisation, then the files written (:mod:`loaders.progress`)."""
     from loaders.progress import bar
 
     minter = Minter(settings.base_iri)
     store = StoreLocation(settings.store).open_current()
     out.mkdir(parents=True, exist_ok=True)
+    # first the whole dataset is canonicalised (most of the time, one step), then each file
+    progress_bar = bar(desc="c2c export: canonicalise and serialise", unit="step", total=1,
+                       enabled=progress)
     quads = _canonical_quads(store)
     licences = _graph_licences(store, minter)
     by_graph: dict[str, list[ox.Quad]] = defaultdict(list)
@@ -153,8 +156,11 @@ def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Dis
         files["twinning-pairs.csv"][0].decode("utf-8"))))) - 1
 
     written: list[Distribution] = []
-    for name, (body, media, licence, graphs) in bar(sorted(files.items()), desc="c2c export",
-                                                    unit="file", enabled=progress):
+    progress_bar.reset(total=len(files))
+    progress_bar.set_description("c2c export: write")
+    progress_bar.unit = "file"
+    for name, (body, media, licence, graphs) in sorted(files.items()):
+        progress_bar.update()
         data = _gzip(body) if name.endswith(".gz") else body
         digest = hashlib.sha256(data).hexdigest()
         _write_atomically(out / name, data)
@@ -163,6 +169,7 @@ def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Dis
                                     counts[name]))
     _write_atomically(out / "void.ttl", _void(written, minter))
     _write_atomically(out / INDEX, _index(written, store.version))
+    progress_bar.close()
     return written
 
 
