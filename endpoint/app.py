@@ -24,7 +24,8 @@ from endpoint.executor import ExecutorPool
 from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
-from endpoint.problems import problem
+from endpoint.negotiation import negotiate
+from endpoint.problems import not_acceptable, problem
 from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, home_context, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
@@ -32,6 +33,7 @@ from endpoint.store import ServedStore
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import StoreError
+from loaders.results import Format
 
 ROOT = Path(__file__).resolve().parent.parent
 YASGUI = ROOT / "var" / "node" / "node_modules" / "@zazuko" / "yasgui" / "build"
@@ -141,6 +143,27 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/.well-known/void")
     def well_known_void() -> Response:
         return graph_response(void_graph())
+
+    @app.get("/dumps/latest/")
+    @app.get("/dumps/latest")
+    def dump_index() -> Response:
+        """The dumps with their sizes, checksums, statements and the store version they are
+        of: HTML, or JSON (``Accept: application/json``; the file itself is ``index.json``)."""
+        index = app.extensions["c2c.dumps"].index()
+        served = app.extensions["c2c.store"].info.version
+        current = index is not None and index.get("store_version") == served
+        offers = [Format("text/html", ("html",), "text/html; charset=utf-8"),
+                  Format("application/json", ("json",), "application/json")]
+        fmt = negotiate(request.headers.get("Accept"), offers)
+        if fmt is None:
+            return not_acceptable([f.media_type for f in offers])
+        if fmt.name == "json":
+            body = json.dumps({**(index or {"files": []}), "served_store_version": served,
+                               "current": current}, indent=1)
+        else:
+            body = render_template("dumps.html", index=index, served=served, current=current)
+        return Response(body, content_type=fmt.content_type,
+                        headers={"Vary": "Accept", "Cache-Control": "no-cache"})
 
     @app.get("/dumps/latest/<name>")
     def dump(name: str) -> Response:

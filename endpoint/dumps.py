@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+INDEX = "index.json"
+"""What ``c2c export`` writes beside the dumps: their store version and each file's facts."""
 
 MEDIA_TYPES = {
     ".nq.gz": "application/gzip",
@@ -55,4 +59,21 @@ class Dumps:
         if not self.folder.is_dir():
             return []
         return [d for d in (self.find(p.name) for p in sorted(self.folder.iterdir()))
-                if d is not None and not d.name.endswith(".sha256") and d.name != "void.ttl"]
+                if d is not None and not d.name.endswith(".sha256")
+                and d.name not in ("void.ttl", INDEX)]
+
+    def index(self) -> dict | None:
+        """``index.json`` as ``c2c export`` wrote it (store version, files with size, SHA-256,
+        triples), keeping only the files that are still there with that size; None without
+        an index (no export yet, or one made before the index existed)."""
+        found = self.find(INDEX)
+        if found is None:
+            return None
+        try:
+            index = json.loads(found.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        present = {d.name: d.size for d in self.listing()}
+        index["files"] = [f for f in index.get("files", [])
+                          if present.get(f.get("name")) == f.get("size")]
+        return index

@@ -126,7 +126,7 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
                               named_graphs=job.get("named_graphs"),
                               base_iri=job.get("base_iri"))
         if isinstance(results, ox.QueryBoolean):
-            if solution_fmt is None:
+            if solution_fmt is None or solution_fmt.name == "geojson":
                 return {"kind": "boolean", "body": None}
             return {"kind": "boolean", "body": write_boolean(bool(results), solution_fmt),
                     "format": solution_fmt.name, "rows": 1, "truncated": False}

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from endpoint.caching import etag_for, http_date, not_modified
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable, problem
-from loaders import assets
+from loaders import assets, geojson
 from loaders.namespaces import C2C, PREFIXES, VOCAB
 from loaders.results import GRAPH_FORMATS, Format, write_triples
 
@@ -32,10 +32,15 @@ blueprint = Blueprint("linked_data", __name__)
 HTML = Format("text/html", ("html",), "text/html; charset=utf-8")
 DOC_FORMATS = [HTML, *(f for f in GRAPH_FORMATS if f.name in ("ttl", "jsonld", "nt", "rdf"))]
 SUFFIXES = {"html": HTML, **{f.name: f for f in DOC_FORMATS if f.name != "html"}}
+GEOJSON = Format("application/geo+json", ("geojson",), "application/geo+json")
+"""A Feature, offered for things with a geometry only (by Accept, or the ``.geojson`` suffix)."""
 LANGUAGES = {"en": "en", "zh": "zh-hans", "zh-hans": "zh-hans", "zh-cn": "zh-hans",
              "ru": "ru", "fi": "fi"}
 PAGE_SIZE = 50
 TWINNED = PREFIXES["c2c"] + "twinnedWith"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+SKOS_PREF = PREFIXES["skos"] + "prefLabel"
+RDF_TYPE = PREFIXES["rdf"] + "type"
 WKT = PREFIXES["geo"] + "asWKT"
 
 
@@ -89,31 +94,42 @@ def _unknown(*segments: str) -> Response | None:
 
 
 @blueprint.get("/id/<kind>/<key>")
-def identify(kind: str, key: str) -> Response:
-    refused = _unknown(kind, key)
+@blueprint.get("/id/<kind>/<key>/<part>")
+def identify(kind: str, key: str, part: str | None = None) -> Response:
+    """A thing, or a part c2c mints under a thing's IRI (``…/centroid``, ``…/venue``)."""
+    refused = _unknown(kind, key, *([part] if part else []))
     if refused is not None:
         return refused
-    iri = _canonical(kind, key)
+    local = f"{kind}/{key}" + (f"/{part}" if part else "")
+    iri = _canonical(kind, local.split("/", 1)[1])
+    if (kind, key, part) == ("dataset", "c2c", None):  # described by VoID, not in the data
+        response = redirect("/.well-known/void", code=303)
+        response.headers["Vary"] = "Accept"
+        return response
     if not _exists(iri):
         return problem(404, "not-found", "No such thing", f"Nothing is known about <{iri}>.")
-    if negotiate(request.headers.get("Accept"), DOC_FORMATS,
-                 {"application/json": "application/ld+json"}) is None:
-        return _not_acceptable()
-    response = redirect(f"/doc/{kind}/{key}", code=303)
+    chosen = negotiate(request.headers.get("Accept"), [*DOC_FORMATS, GEOJSON],
+                       {"application/json": "application/ld+json"})
+    if chosen is None or (chosen is GEOJSON and _wkt(iri) is None):
+        return _not_acceptable(iri)
+    response = redirect(f"/doc/{local}", code=303)
     response.headers["Vary"] = "Accept"
     return response
 
 
-def _not_acceptable() -> Response:
-    return not_acceptable([f.media_type for f in DOC_FORMATS])
+def _not_acceptable(iri: str | None = None) -> Response:
+    return not_acceptable([f.media_type for f in (_offers(iri) if iri else DOC_FORMATS)])
 
 
 @dataclass
 class Statement:
     direction: str
+    """"out" (the thing is the subject), "in" (a c2c:twinnedWith pointing at it), "part" (a
+    statement about a part minted under the thing's IRI: its centroid, a venue)."""
     predicate: str
     value: object
     graphs: list[str] = field(default_factory=list)
+    subject: str = ""
 
 
 def _statements(iri: str) -> list[Statement]:
@@ -121,8 +137,10 @@ def _statements(iri: str) -> list[Statement]:
                           substitutions={"this": ox.NamedNode(iri)})
     merged: dict[tuple, Statement] = {}
     for row in rows:
-        key = (row["direction"].value, row["p"].value, str(row["o"]))
-        st = merged.setdefault(key, Statement(row["direction"].value, row["p"].value, row["o"]))
+        subject = row["s"].value
+        key = (row["direction"].value, subject, row["p"].value, str(row["o"]))
+        st = merged.setdefault(key, Statement(row["direction"].value, row["p"].value, row["o"],
+                                              subject=subject))
         if row["g"] is not None and row["g"].value not in st.graphs:
             st.graphs.append(row["g"].value)
     return list(merged.values())
@@ -132,25 +150,65 @@ def _triples(iri: str, statements: list[Statement]) -> list[ox.Triple]:
     this = ox.NamedNode(iri)
     out = []
     for st in statements:
-        if st.direction == "out":
-            out.append(ox.Triple(this, ox.NamedNode(st.predicate), st.value))
-        else:
+        if st.direction == "in":
             out.append(ox.Triple(st.value, ox.NamedNode(st.predicate), this))
+        else:
+            out.append(ox.Triple(ox.NamedNode(st.subject or iri), ox.NamedNode(st.predicate),
+                                 st.value))
     return sorted(out, key=str)
 
 
-def _links(path: str) -> str:
-    return ", ".join(f'<{path}.{name}>; rel="alternate"; type="{fmt.media_type}"'
-                     for name, fmt in SUFFIXES.items())
+def _wkt(iri: str) -> str | None:
+    """The thing's geometry as WKT (its own, or its centroid's), or None."""
+    for row in _store().query(assets.query("document/geometry.rq"),
+                              substitutions={"this": ox.NamedNode(iri)}):
+        return row["wkt"].value
+    return None
+
+
+def _offers(iri: str, statements: list[Statement] | None = None) -> list[Format]:
+    """The formats of a thing's document: GeoJSON too where it has a geometry (read from
+    its *statements* where given: its own or a part's ``geo:asWKT``)."""
+    if statements is not None:
+        located = any(st.predicate == WKT for st in statements if st.direction != "in")
+    else:
+        located = _wkt(iri) is not None
+    return [*DOC_FORMATS, GEOJSON] if located else DOC_FORMATS
+
+
+def _geojson(iri: str, statements: list[Statement]) -> bytes:
+    """The thing as a GeoJSON Feature: its geometry, its IRI, labels and types."""
+    labels: dict[str, str] = {}
+    types = []
+    for st in statements:
+        if st.direction != "out":
+            continue
+        if st.predicate in (RDFS_LABEL, SKOS_PREF) and isinstance(st.value, ox.Literal):
+            labels.setdefault(st.value.language or "", st.value.value)
+        elif st.predicate == RDF_TYPE and isinstance(st.value, ox.NamedNode):
+            types.append(_short(st.value.value))
+    properties = {"iri": iri, "label": _pick(labels, "en", iri.rsplit("/", 1)[-1]),
+                  "labels": dict(sorted(labels.items())), "types": sorted(set(types))}
+    return json.dumps(geojson.feature(iri, _wkt(iri), properties),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _links(path: str, offers: list[Format]) -> str:
+    return ", ".join(f'<{path}.{fmt.name}>; rel="alternate"; type="{fmt.media_type}"'
+                     for fmt in offers)
 
 
 @blueprint.get("/doc/<kind>/<path:name>")
 def document(kind: str, name: str) -> Response:
-    key, _, suffix = name.partition(".")
-    refused = _unknown(kind, key)
+    local, _, suffix = name.partition(".")
+    segments = local.split("/")
+    if len(segments) > 2:
+        return problem(404, "not-found", "No such thing", "c2c mints /id/{kind}/{key} and "
+                       "/id/{kind}/{key}/{part} only.")
+    refused = _unknown(kind, *segments)
     if refused is not None:
         return refused
-    return _serve_document(_canonical(kind, key), f"/doc/{kind}/{key}", suffix)
+    return _serve_document(_canonical(kind, local), f"/doc/{kind}/{local}", suffix)
 
 
 @blueprint.get("/vocab/<scheme>")
@@ -168,16 +226,17 @@ def vocabulary(scheme: str, name: str | None = None) -> Response:
 
 
 def _serve_document(iri: str, path: str, suffix: str) -> Response:
+    statements = _statements(iri)
+    offers = _offers(iri, statements)
     if suffix:
-        fmt = SUFFIXES.get(suffix)
-        if fmt is None:
+        fmt = {**SUFFIXES, "geojson": GEOJSON}.get(suffix)
+        if fmt is None or fmt not in offers:
             return problem(404, "not-found", "No such format", f"Unknown suffix .{suffix}.")
     else:
-        fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS,
+        fmt = negotiate(request.headers.get("Accept"), offers,
                         {"application/json": "application/ld+json"})
         if fmt is None:
-            return _not_acceptable()
-    statements = _statements(iri)
+            return _not_acceptable(iri)
     if not statements:
         return problem(404, "not-found", "No such thing", f"Nothing is known about <{iri}>.")
     settings = current_app.extensions["c2c.settings"]
@@ -188,14 +247,16 @@ def _serve_document(iri: str, path: str, suffix: str) -> Response:
     etag = etag_for(info.version, "doc", iri, fmt.name, language, page_number)
     headers = {"ETag": etag, "Last-Modified": http_date(info.finished),
                "Cache-Control": f"public, max-age={settings.cache_max_age}",
-               "Vary": "Accept, Accept-Language", "Link": _links(path),
+               "Vary": "Accept, Accept-Language", "Link": _links(path, offers),
                "Content-Location": f"{path}.{'html' if fmt is HTML else fmt.name}"}
     if language:
         headers["Content-Language"] = "zh-Hans" if language == "zh-hans" else language
     if not_modified(request, etag):
         return Response(status=304, headers=headers)
     if fmt is HTML:
-        body = _html(iri, path, statements, language or "en", page_number)
+        body = _html(iri, path, statements, language or "en", page_number, offers)
+    elif fmt is GEOJSON:
+        body = _geojson(iri, statements)
     else:
         body = write_triples(_triples(iri, statements), fmt)
     return Response(body, content_type=fmt.content_type, headers=headers)
@@ -293,7 +354,8 @@ def _escape(text: str) -> str:
             .replace('"', "&quot;"))
 
 
-def _html(iri: str, path: str, statements: list[Statement], language: str, page: int) -> str:
+def _html(iri: str, path: str, statements: list[Statement], language: str, page: int,
+          offers: list[Format]) -> str:
     labels, point = _labels(iri)
     title = _pick(labels, language, path.rsplit("/", 1)[-1])
     label_cache: dict[str, str] = {}
@@ -319,7 +381,10 @@ def _html(iri: str, path: str, statements: list[Statement], language: str, page:
             source = _source_of(graph)
             sources.append({"graph": graph, "href": _local(source) if source else None,
                             "text": label_of(source) if source else _short(graph)})
-        rows.append({"direction": st.direction, "predicate": _short(st.predicate),
+        predicate = _short(st.predicate)
+        if st.direction == "part":  # e.g. "centroid: geo:asWKT"
+            predicate = f"{st.subject.rsplit('/', 1)[-1]}: {predicate}"
+        rows.append({"direction": st.direction, "predicate": predicate,
                      "value": shown, "sources": sources})
     partner_iris = sorted({st.value.value for st in statements
                            if st.predicate == TWINNED and isinstance(st.value, ox.NamedNode)})
@@ -342,7 +407,7 @@ def _html(iri: str, path: str, statements: list[Statement], language: str, page:
         partner_count=len(partners), page=page, pages=pages,
         svg=_svg_map(point, partners), timeline=timeline,
         partner_country=request.args.get("with"),
-        alternates=[(n, f.media_type) for n, f in SUFFIXES.items()])
+        alternates=[(f.name, f.media_type) for f in offers])
 
 
 def _timeline(iri: str, language: str, label_of) -> list[dict]:
@@ -412,10 +477,14 @@ def ontology(suffix: str = "") -> Response:
                'type="text/turtle", </ont.html>; rel="alternate"; type="text/html"',
                "Cache-Control": "public, max-age=3600"}
     if fmt is HTML:
-        language = _language()
-        body = render_template("ontology.html", terms=_ontology_terms(language),
-                               language=language)
-        headers["Content-Language"] = "zh-Hans" if language == "zh-hans" else language
+        from loaders.docs import ontology_html
+
+        body = ontology_html()  # pyLODE's documentation, where pyLODE is installed
+        if body is None:
+            language = _language()
+            body = render_template("ontology.html", terms=_ontology_terms(language),
+                                   language=language)
+            headers["Content-Language"] = "zh-Hans" if language == "zh-hans" else language
         return Response(body, content_type=HTML.content_type, headers=headers)
     text = next(p for p in assets.ontology_files() if p.name == "c2c.ttl").read_text(
         encoding="utf-8")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from endpoint.negotiation import negotiate
 from loaders.namespaces import C2C, PREFIXES, SD
 from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS
 
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 _RESULT_FORMATS = {
     "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
     "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
@@ -21,6 +22,8 @@ _RESULT_FORMATS = {
     "application/rdf+xml": "http://www.w3.org/ns/formats/RDF_XML",
     "application/n-quads": "http://www.w3.org/ns/formats/N-Quads",
     "application/trig": "http://www.w3.org/ns/formats/TriG",
+    # not in the W3C formats registry: its IANA registration (RFC 7946)
+    "application/geo+json": "https://www.iana.org/assignments/media-types/application/geo+json",
 }
 
 
@@ -87,6 +90,7 @@ def void_graph() -> Graph:
     g = Graph()
     for prefix, namespace in PREFIXES.items():
         g.bind(prefix, namespace)
+    g.bind("spdx", SPDX)
     data = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{minter.graph('void')}> "
                        "{ ?s ?p ?o } }")
     import pyoxigraph as ox
@@ -102,15 +106,30 @@ def void_graph() -> Graph:
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCAT.endpointURL, endpoint))
     g.add((service, DCAT.servesDataset, dataset))
-    for dump in current_app.extensions["c2c.dumps"].listing():
-        url = URIRef(request.host_url.rstrip("/") + "/dumps/latest/" + dump.name)
+    dumps = current_app.extensions["c2c.dumps"]
+    index = dumps.index()
+    version = served.info.version
+    if index is not None and index.get("store_version") != version:
+        g.add((dataset, RDFS.comment, Literal(
+            f"The files at /dumps/latest/ are dumps of store version {index['store_version']}"
+            f", not of the served version {version}; they are not listed here until "
+            "'c2c export' is run again.", lang="en")))
+        index = None
+    for entry in (index or {}).get("files", []):
+        found = dumps.find(entry["name"])
+        url = URIRef(request.host_url.rstrip("/") + "/dumps/latest/" + found.name)
         g.add((dataset, VOID.dataDump, url))
         g.add((dataset, DCAT.distribution, url))
         g.add((url, RDF.type, DCAT.Distribution))
         g.add((url, DCAT.downloadURL, url))
-        g.add((url, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
+        g.add((url, DCAT.byteSize, Literal(found.size, datatype=XSD.nonNegativeInteger)))
         g.add((url, DCAT.mediaType, URIRef(
-            "https://www.iana.org/assignments/media-types/" + dump.media_type)))
+            "https://www.iana.org/assignments/media-types/" + found.media_type)))
+        g.add((url, DCAT.version, Literal(version)))  # the store version it is a dump of
+        checksum = URIRef(f"{url}#sha256")
+        g.add((url, SPDX.checksum, checksum))
+        g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        g.add((checksum, SPDX.checksumValue, Literal(entry["sha256"])))
     return g
 
 

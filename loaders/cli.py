@@ -122,17 +122,17 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from loaders.export import export
+    from loaders.progress import wanted
 
     out = Path(args.out) if args.out else settings.dumps
-    for d in export(settings, out):
+    for d in export(settings, out, progress=wanted()):
         print(f"{out / d.name}  {d.size} bytes  {d.licence}")
     return 0
 
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    import json
-
     from loaders.importers import run_import, save_and_apply
+    from loaders.progress import wanted
 
     country = args.country.upper() if args.country else None
     if args.endpoint:  # the live reader: loaders/importers/wikidata_sparql.py
@@ -145,26 +145,43 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                                                         apply=not args.dry_run)
         print(f"{fetched.summary()}\n{result.summary()}")
         if args.dry_run:
-            print(json.dumps(result.report(), ensure_ascii=False, indent=1))
+            print(f"dry run, nothing changed; full report: {_dry_run_report(args, result)}")
         else:
             print(f"applied to the served store; reconciliation report: {report}")
         return 0
     if not args.file:
         raise InputError(Location("c2c import"), "give a FILE, or --endpoint URL for wikidata")
-    result = run_import(settings, args.kind, Path(args.file), country=country)
+    result = run_import(settings, args.kind, Path(args.file), country=country,
+                        progress=wanted())
     print(result.summary())
     if args.dry_run:
-        print(json.dumps(result.report(), ensure_ascii=False, indent=1))
+        print(f"dry run, nothing changed; full report: {_dry_run_report(args, result)}")
         return 0
     report = save_and_apply(settings, result)
     print(f"applied to the served store; reconciliation report: {report}")
     return 0
 
 
+def _dry_run_report(args: argparse.Namespace, result) -> Path:
+    """Write a dry run's full JSON report (every place mention: hundreds of KB for a whole
+    list) to ``--report FILE``, by default ``c2c-{key}-report.json`` in the current folder,
+    so that the terminal shows only the summary and the path."""
+    import json
+
+    path = Path(args.report or f"c2c-{result.key}-report.json").resolve()
+    try:
+        path.write_text(json.dumps(result.report(), ensure_ascii=False, indent=1),
+                        encoding="utf-8")
+    except OSError as exc:
+        raise InputError(Location(path), f"cannot write the report: {exc.strerror}") from None
+    return path
+
+
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from loaders.docs import render_docs
+    from loaders.progress import wanted
 
-    for path in render_docs(Path(args.out)):
+    for path in render_docs(Path(args.out), progress=wanted()):
         print(path)
     return 0
 
@@ -212,6 +229,8 @@ def parser() -> argparse.ArgumentParser:
                    "(e.g. CN)")
     i.add_argument("--dry-run", action="store_true",
                    help="reconcile and report, but change nothing")
+    i.add_argument("--report", metavar="FILE", help="with --dry-run: write the full JSON "
+                   "report here (default: c2c-{import key}-report.json in this folder)")
     i.set_defaults(run=_cmd_import)
 
     d = sub.add_parser("docs", help="render HTML documentation of the ontology with pyLODE")

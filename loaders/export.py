@@ -11,7 +11,11 @@ Written into the output folder (flat, so the server can offer each at ``/dumps/l
   parts kept apart), as each graph's VoID description gives it;
 * ``twinning-pairs.csv``: a flat table of twinning agreements for people who do not use RDF;
 * ``{file}.sha256`` beside every file, and ``void.ttl``: the DCAT/VoID description of every
-  distribution with its licence, size and checksum.
+  distribution with its licence, size and checksum;
+* ``index.json``: the listing the server's ``/dumps/latest/`` page shows — per file its size,
+  SHA-256, media type, licence and triples (quads; rows for the CSV) — and the **store
+  version** the dumps were made from, so that the server can tell whether they are dumps of
+  the store it serves (the one value that differs between two builds of one commit).
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ class Distribution:
     sha256: str
     licence: str
     graphs: tuple[str, ...]
+    triples: int = 0
+    """Statements in the file (quads; data rows for the CSV)."""
+
+
+INDEX = "index.json"
 
 
 def _canonical_quads(store: OxigraphStore) -> list[ox.Quad]:
@@ -91,11 +100,17 @@ def _twinning_csv(store: OxigraphStore) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def export(settings: Settings, out: Path) -> list[Distribution]:
-    """Write the dumps of the current store into *out*; return what was written."""
+def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Distribution]:
+    """Write the dumps of the current store into *out*; return what was written. *progress*
+    draws a bar: canonicalisation, then the files written (:mod:`loaders.progress`)."""
+    from loaders.progress import bar
+
     minter = Minter(settings.base_iri)
     store = StoreLocation(settings.store).open_current()
     out.mkdir(parents=True, exist_ok=True)
+    # first the whole dataset is canonicalised (most of the time, one step), then each file
+    progress_bar = bar(desc="c2c export: canonicalise and serialise", unit="step", total=1,
+                       enabled=progress)
     quads = _canonical_quads(store)
     licences = _graph_licences(store, minter)
     by_graph: dict[str, list[ox.Quad]] = defaultdict(list)
@@ -104,10 +119,13 @@ def export(settings: Settings, out: Path) -> list[Distribution]:
                  else ""].append(quad)
     all_graphs = tuple(sorted(g for g in by_graph if g))
     files: dict[str, tuple[bytes, str, str, tuple[str, ...]]] = {}
+    counts: dict[str, int] = {}
 
     def whole(fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
         return ox.serialize(quads, format=fmt, prefixes=prefixes) or b""
 
+    counts.update({"all.nq.gz": len(quads), "all.trig.gz": len(quads),
+                   "all.jsonld.gz": len(quads)})
     files["all.nq.gz"] = (whole(ox.RdfFormat.N_QUADS), "application/n-quads", CC_BY_SA,
                           all_graphs)
     files["all.trig.gz"] = (whole(ox.RdfFormat.TRIG, PREFIXES), "application/trig", CC_BY_SA,
@@ -125,23 +143,43 @@ def export(settings: Settings, out: Path) -> list[Distribution]:
         body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
         name = f"graph-{_slug(graph, minter) if graph else 'default'}.ttl.gz"
         files[name] = (body, "text/turtle", licence, (graph,) if graph else ())
+        counts[name] = len(graph_quads)
     for licence, licence_quads in sorted(by_licence.items()):
         name = f"licence-{_LICENCE_NAMES.get(licence, _slug(licence, minter))}.nq.gz"
         graphs = tuple(sorted({str(q.graph_name.value) for q in licence_quads
                                if isinstance(q.graph_name, ox.NamedNode)}))
         files[name] = (ox.serialize(licence_quads, format=ox.RdfFormat.N_QUADS) or b"",
                        "application/n-quads", licence, graphs)
+        counts[name] = len(licence_quads)
     files["twinning-pairs.csv"] = (_twinning_csv(store), "text/csv", CC_BY_SA, all_graphs)
+    counts["twinning-pairs.csv"] = len(list(csv.reader(io.StringIO(
+        files["twinning-pairs.csv"][0].decode("utf-8"))))) - 1
 
     written: list[Distribution] = []
+    progress_bar.reset(total=len(files))
+    progress_bar.set_description("c2c export: write")
+    progress_bar.unit = "file"
     for name, (body, media, licence, graphs) in sorted(files.items()):
+        progress_bar.update()
         data = _gzip(body) if name.endswith(".gz") else body
         digest = hashlib.sha256(data).hexdigest()
         _write_atomically(out / name, data)
         _write_atomically(out / f"{name}.sha256", f"{digest}  {name}\n".encode())
-        written.append(Distribution(name, media, len(data), digest, licence, graphs))
+        written.append(Distribution(name, media, len(data), digest, licence, graphs,
+                                    counts[name]))
     _write_atomically(out / "void.ttl", _void(written, minter))
+    _write_atomically(out / INDEX, _index(written, store.version))
+    progress_bar.close()
     return written
+
+
+def _index(distributions: list[Distribution], version: str) -> bytes:
+    """``index.json``: the store version the dumps are of, and each file's facts."""
+    listing = {"store_version": version,
+               "files": [{"name": d.name, "media_type": d.media_type, "size": d.size,
+                          "sha256": d.sha256, "licence": d.licence, "triples": d.triples,
+                          "graphs": len(d.graphs)} for d in distributions]}
+    return (json.dumps(listing, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

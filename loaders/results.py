@@ -34,7 +34,11 @@ SOLUTION_FORMATS: list[Format] = [
     Format("application/sparql-results+xml", ("xml", "srx"), "application/sparql-results+xml"),
     Format("text/csv", ("csv",), "text/csv; charset=utf-8"),
     Format("text/tab-separated-values", ("tsv",), "text/tab-separated-values; charset=utf-8"),
+    # SELECT only: one Feature per row, its geometry from a WKT literal or lat/long columns
+    # (loaders/geojson.py); last, so that it is never a default
+    Format("application/geo+json", ("geojson",), "application/geo+json"),
 ]
+GEOJSON = SOLUTION_FORMATS[-1]
 GRAPH_FORMATS: list[Format] = [
     # The names after the first are the values SPARQL clients send as ``format=`` for a graph
     # answer (SPARQLWrapper: xml, json, n3, json-ld, rdf+xml); N3 clients read Turtle.
@@ -122,7 +126,9 @@ def write_solutions(variables: list[str], rows: Iterable[ox.QuerySolution], fmt:
 
 
 def write_boolean(value: bool, fmt: Format) -> bytes:
-    """ASK results in *fmt*."""
+    """ASK results in *fmt* (not GeoJSON: a boolean has no features)."""
+    if fmt is GEOJSON:
+        raise ValueError("an ASK answer has no GeoJSON form")
     return _from_json(json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8"), fmt)
 
 
@@ -130,6 +136,10 @@ def _from_json(data: bytes, fmt: Format) -> bytes:
     """SPARQL JSON results re-written in *fmt* by pyoxigraph's own serializer."""
     if fmt.name == "json":
         return data
+    if fmt is GEOJSON:
+        from loaders.geojson import from_sparql_json
+
+        return from_sparql_json(data)
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     return parsed.serialize(format=_SOLUTIONS_OX[fmt.name]) or b""
 

@@ -144,3 +144,37 @@ def test_settings_defaults() -> None:
     assert s.base_iri == "https://w3id.org/c2c/"
     assert (s.host, s.port) == ("127.0.0.1", 8000)
     assert str(s.store) == "var/store"
+
+
+def test_import_dry_run_prints_a_summary_and_writes_the_full_report(built: Settings,
+                                                                    tmp_path: Path) -> None:
+    """`c2c import … --dry-run` writes the whole JSON report to a file and prints a short
+    summary naming it; no progress bar when stderr is not a terminal."""
+    import json
+
+    from loaders.importers import run_import
+
+    fixture = ROOT / "tests" / "fixtures" / "imports" / "wikipedia_small.csv"
+    report = tmp_path / "report.json"
+    env = {"C2C_STORE": str(built.store), "C2C_DATA": str(DATA),
+           "PATH": str(Path(sys.executable).parent)}
+    before = StoreLocation(built.store).current()
+    result = run_c2c("import", "wikipedia", str(fixture), "--dry-run", "--report", str(report),
+                     env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) <= 5 and len(result.stdout) < 2000
+    assert lines[-1] == f"dry run, nothing changed; full report: {report}"
+    assert result.stderr == ""  # no bar, no noise: stderr is a pipe here
+    expected = run_import(built, "wikipedia", fixture).report()
+    assert json.loads(report.read_text(encoding="utf-8")) == expected
+    assert len(expected["places"]) > 5
+    assert StoreLocation(built.store).current() == before
+
+
+def test_export_and_docs_draw_no_bar_when_not_a_terminal(built: Settings,
+                                                         tmp_path: Path) -> None:
+    env = {"C2C_STORE": str(built.store), "PATH": str(Path(sys.executable).parent)}
+    result = run_c2c("export", "--out", str(tmp_path / "dumps"), env=env)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "all.nq.gz" in result.stdout and (tmp_path / "dumps" / "index.json").is_file()

@@ -5,9 +5,10 @@ query form, through a real gunicorn. SPARQLWrapper always sends ``format=`` (and
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
 from SPARQLWrapper import (
     CSV,
     JSON,
@@ -22,6 +23,7 @@ from SPARQLWrapper import (
 )
 
 HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
+TWINNED = "https://w3id.org/c2c/ont#twinnedWith"
 QUERIES = {
     "select": "PREFIX c2c: <https://w3id.org/c2c/ont#> "
               f"SELECT ?b WHERE {{ <{HARBIN}> c2c:twinnedWith ?b }}",
@@ -70,3 +72,100 @@ def test_sparqlwrapper_matrix(server: str, form: str, fmt: str | None, media: st
         assert body.decode().strip() == "true"
     else:  # CSV and TSV: a header line and rows
         assert len(body.decode().strip().splitlines()) >= 2
+
+
+# --- rdflib's SPARQLStore, and requests with Accept only ----------------------------------
+
+@pytest.fixture(scope="module")
+def sparql_store(server: str):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(f"{server}/sparql")
+    yield store
+    store.close()
+
+
+def test_rdflib_sparqlstore_select(sparql_store, store) -> None:
+    rows = list(sparql_store.query(QUERIES["select"]))
+    assert len(rows) == len(list(store.query(QUERIES["select"]))) >= 3
+    assert all(str(row[0]).startswith("https://w3id.org/c2c/id/") for row in rows)
+
+
+def test_rdflib_sparqlstore_ask(sparql_store) -> None:
+    assert sparql_store.query(QUERIES["ask"]).askAnswer is True
+    assert sparql_store.query("ASK { <https://w3id.org/c2c/id/city/nowhere> ?p ?o }"
+                              ).askAnswer is False
+
+
+@pytest.mark.parametrize("form", ["construct", "describe"])
+def test_rdflib_sparqlstore_graph_forms(sparql_store, form: str) -> None:
+    graph = sparql_store.query(QUERIES[form]).graph
+    partners = set(graph.objects(URIRef(HARBIN), URIRef(TWINNED)))
+    assert len(partners) >= 3
+
+
+def test_rdflib_graph_over_sparqlstore(sparql_store) -> None:
+    """A Graph backed by the endpoint: triple patterns go over HTTP as SELECTs."""
+    graph = Graph(store=sparql_store)
+    assert len(set(graph.objects(URIRef(HARBIN), URIRef(TWINNED)))) >= 3
+
+
+def _formats_of_the_service_description(server: str) -> list[str]:
+    """The media types the service description lists (sd:resultFormat)."""
+    from endpoint.service import _RESULT_FORMATS
+
+    described = Graph().parse(data=_http(f"{server}/sparql", "text/turtle")[2], format="turtle")
+    iris = {str(o) for o in described.objects(
+        None, URIRef("http://www.w3.org/ns/sparql-service-description#resultFormat"))}
+    return sorted(media for media, iri in _RESULT_FORMATS.items() if iri in iris)
+
+
+def _http(url: str, accept: str, data: bytes | None = None) -> tuple[int, str, bytes]:
+    headers = {"Accept": accept}
+    if data is not None:
+        headers["Content-Type"] = "application/sparql-query"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.headers["Content-Type"].split(";")[0], response.read()
+
+
+GRAPH_MEDIA = {"text/turtle": "turtle", "application/n-triples": "nt",
+               "application/ld+json": "json-ld", "application/rdf+xml": "xml",
+               "application/n-quads": "nquads", "application/trig": "trig"}
+SOLUTION_MEDIA = {"application/sparql-results+json", "application/sparql-results+xml",
+                  "text/csv", "text/tab-separated-values", "application/geo+json"}
+
+
+def test_every_format_of_the_service_description_with_accept_only(server: str, store
+                                                                  ) -> None:
+    """What ``curl -H 'Accept: …' --data-binary @query`` does: no ``format=``, the query in
+    the body; every format the service description lists answers in that format."""
+    formats = _formats_of_the_service_description(server)
+    assert set(formats) == set(GRAPH_MEDIA) | SOLUTION_MEDIA
+    select = ("PREFIX c2c: <https://w3id.org/c2c/ont#> PREFIX geo: "
+              "<http://www.opengis.net/ont/geosparql#> SELECT ?b ?wkt WHERE { "
+              f"<{HARBIN}> c2c:twinnedWith ?b . ?b geo:hasCentroid/geo:asWKT ?wkt }}")
+    located = len(list(store.query(select)))  # Harbin's partners with a centroid
+    assert located >= 3
+    for media in formats:
+        query = QUERIES["construct"] if media in GRAPH_MEDIA else select
+        status, content_type, body = _http(f"{server}/sparql", media, query.encode())
+        assert (status, content_type) == (200, media)
+        if media in GRAPH_MEDIA:
+            parsed = Dataset() if media in ("application/n-quads", "application/trig") \
+                else Graph()
+            parsed.parse(data=body, format=GRAPH_MEDIA[media])
+            assert len(parsed) >= 3, media
+        elif media == "application/geo+json":
+            features = json.loads(body)["features"]
+            assert len(features) == located
+            for f in features:  # the point is the row's WKT, longitude first
+                lon, lat = f["properties"]["wkt"].removeprefix("POINT(").rstrip(")").split()
+                assert f["geometry"] == {"type": "Point",
+                                         "coordinates": [float(lon), float(lat)]}
+        elif media == "application/sparql-results+json":
+            assert len(json.loads(body)["results"]["bindings"]) == located
+        elif media == "application/sparql-results+xml":
+            assert body.decode().count("<result>") == located
+        else:
+            assert len(body.decode().strip().splitlines()) == located + 1, media

@@ -20,6 +20,9 @@ from loaders.export import export
 HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
 KHABAROVSK = "https://w3id.org/c2c/id/city/ru-khabarovsk"
 TWINNED = URIRef("https://w3id.org/c2c/ont#twinnedWith")
+C2C_NS = "https://w3id.org/c2c/ont#"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def test_h37_id_redirects_to_doc(client) -> None:
@@ -254,3 +257,87 @@ def test_search_keys_are_written_as_valid_n_triples(text: str) -> None:
            f"{_nt_string(text)} .\n"
     [triple] = list(ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
     assert triple.object == ox.Literal(text)
+
+
+def test_ont_serves_pylode_documentation_with_toc_and_every_class(client) -> None:
+    """/ont for HTML clients is pyLODE's documentation (rendered once, cached): a table of
+    contents, every class and property with an anchor, domains, ranges, the class hierarchy."""
+    from rdflib.namespace import OWL, RDF
+
+    r = client.get("/ont", headers={"Accept": "text/html"})
+    assert (r.status_code, r.mimetype) == (200, "text/html")
+    html = r.data.decode()
+    assert 'id="toc"' in html and "Classes" in html
+    ontology = Graph().parse(ROOT / "ontology" / "c2c.ttl", format="turtle")
+    classes = {str(c).removeprefix(C2C_NS) for c in ontology.subjects(RDF.type, OWL.Class)
+               if str(c).startswith(C2C_NS)}
+    assert len(classes) > 10
+    terms = {str(t).removeprefix(C2C_NS) for t in ontology.subjects()
+             if str(t).startswith(C2C_NS) and str(t) != C2C_NS}
+    assert classes < terms
+    missing = sorted(t for t in terms if f'id="{t}"' not in html)  # /ont#{term} lands on it
+    assert not missing
+    assert "Domain" in html and "Range" in html and "Sub Class Of" in html
+    assert client.get("/ont.html").data == r.data  # the cache answers the same page
+    assert client.get("/ont", headers={"Accept": "text/turtle"}).mimetype == "text/turtle"
+
+
+def _void_dumps(app) -> dict[str, tuple[str, str]]:
+    """VoID's dump entries: file name → (SHA-256, store version)."""
+    g = Graph().parse(data=app.get("/.well-known/void", headers={"Accept": "text/turtle"}).data,
+                      format="turtle")
+    rows = g.query("""PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        PREFIX void: <http://rdfs.org/ns/void#> PREFIX spdx: <http://spdx.org/rdf/terms#>
+        SELECT ?url ?sha ?version WHERE { ?d void:dataDump ?url . ?url dcat:version ?version ;
+            spdx:checksum [ spdx:checksumValue ?sha ] }""")
+    return {str(url).rsplit("/", 1)[-1]: (str(sha), str(version)) for url, sha, version in rows}
+
+
+def test_dump_index_and_void_always_describe_the_served_store(built: Settings,
+                                                               tmp_path: Path) -> None:
+    """/dumps/latest/ lists each file with size, SHA-256, statements and the store version it
+    is of; VoID lists the dumps only while that is the served version: after an import (a new
+    store version) it lists none and says why, and after the next export the new files."""
+    import shutil
+
+    from loaders.importers import run_import, save_and_apply
+
+    shutil.copytree(built.store, tmp_path / "store", symlinks=True)
+    settings = built.with_overrides(store=tmp_path / "store", dumps=tmp_path / "dumps")
+    export(settings, settings.dumps)
+    app = create_app(settings.with_overrides(threads=1)).test_client()
+
+    def index() -> dict:
+        r = app.get("/dumps/latest/", headers={"Accept": "application/json"})
+        assert r.mimetype == "application/json"
+        return json.loads(r.data)
+
+    version = json.loads(app.get("/healthz").data)["version"]
+    listing = index()
+    assert (listing["store_version"], listing["current"]) == (version, True)
+    names = {f["name"] for f in listing["files"]}
+    assert {"all.nq.gz", "twinning-pairs.csv", "licence-cc-by-4.0.nq.gz"} <= names
+    for f in listing["files"]:
+        body = app.get(f"/dumps/latest/{f['name']}").data
+        assert (len(body), hashlib.sha256(body).hexdigest()) == (f["size"], f["sha256"])
+    nquads = gzip.decompress(app.get("/dumps/latest/all.nq.gz").data).decode()
+    all_nq = next(f for f in listing["files"] if f["name"] == "all.nq.gz")
+    assert all_nq["triples"] == len(nquads.splitlines()) > 3000
+    assert _void_dumps(app) == {f["name"]: (f["sha256"], version) for f in listing["files"]}
+    page = app.get("/dumps/latest/", headers={"Accept": "text/html"}).data.decode()
+    assert version in page and all(f'href="/dumps/latest/{n}"' in page for n in names)
+
+    result = run_import(settings, "wikipedia", FIXTURES / "imports" / "wikipedia_small.csv")
+    save_and_apply(settings, result)
+    newer = json.loads(app.get("/healthz").data)["version"]
+    assert newer != version
+    assert (index()["store_version"], index()["current"]) == (version, False)
+    assert _void_dumps(app) == {}
+    void = app.get("/.well-known/void", headers={"Accept": "text/turtle"}).data.decode()
+    assert f"dumps of store version {version}, not of the served version {newer}" in void
+    assert "class=\"stale\"" in app.get("/dumps/latest/").data.decode()
+
+    export(settings, settings.dumps)
+    listing = index()
+    assert (listing["store_version"], listing["current"]) == (newer, True)
+    assert _void_dumps(app) == {f["name"]: (f["sha256"], newer) for f in listing["files"]}

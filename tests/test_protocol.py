@@ -420,7 +420,7 @@ def test_h34_service_description(client) -> None:
     assert str(endpoint).startswith("http://") and str(endpoint).endswith("/sparql")
     assert int(triples) > 3000 and float(timeout) == 30.0 and int(rows) == 10_000
     formats = set(g.objects(None, g.namespace_manager.expand_curie("sd:resultFormat")))
-    assert len(formats) == 10
+    assert len(formats) == 11  # GeoJSON for SELECT (issue 17)
     html = client.get("/sparql", headers={"Accept": "text/html"})
     assert html.mimetype == "text/html"
     assert b"https://cdn" not in html.data and b"unpkg" not in html.data

@@ -116,10 +116,11 @@ class ImportResult:
                 f"{self.share('CN', 'ambiguous'):.1%}")
 
 
-def run_import(settings: Settings, kind: str, path: Path, *, country: str | None = None
-               ) -> ImportResult:
+def run_import(settings: Settings, kind: str, path: Path, *, country: str | None = None,
+               progress: bool = False) -> ImportResult:
     """Read and reconcile *path*; return the import's graphs and its report (nothing is
-    written: :func:`save_and_apply` does that)."""
+    written: :func:`save_and_apply` does that). *progress* draws a bar over the pairs
+    reconciled (:mod:`loaders.progress`)."""
     if kind not in LICENCES:
         raise InputError(Location(path), "unknown import kind; expected wikidata, "
                          "wikidata-sparql or wikipedia",
@@ -157,7 +158,7 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     writer = PlaceWriter(places, links, minter, gazetteer, places_source)
     agreements: dict[str, URIRef] = {}
     skipped: list[tuple[Pair, str]] = []
-    cache = _reconcile_all(pairs, gazetteer)
+    cache = _reconcile_all(pairs, gazetteer, progress=progress)
     mentions = list(cache.values())
     for result in mentions:
         if result.match.status == "matched" and result.match.entry is not None:
@@ -201,13 +202,16 @@ def _ident(mention: Mention) -> tuple:
     return (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
 
 
-def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer) -> dict[tuple, Reconciled]:
+def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer, *, progress: bool = False
+                   ) -> dict[tuple, Reconciled]:
     """Every distinct mention reconciled once, in the order of the file. A place a Wikidata
     QID was linked to by its label and point (a GeoNames town, a region) that another QID of
     the same file also reached goes back to a place of its own for each QID: two QIDs never
     end up on one place."""
+    from loaders.progress import bar
+
     cache: dict[tuple, Reconciled] = {}
-    for pair in pairs:
+    for pair in bar(pairs, desc="reconcile", unit="pair", enabled=progress):
         for mention in (pair.a, pair.b):
             if _ident(mention) not in cache:
                 cache[_ident(mention)] = Reconciled(mention, reconcile(mention, gazetteer))
