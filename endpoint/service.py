@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, current_app, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
@@ -140,11 +142,18 @@ def service_description() -> Response:
 
     accept = request.accept_mimetypes
     if accept["text/html"] > accept["text/turtle"] and accept["text/html"] > 0:
-        response = Response(render_template("home.html", **home_context()),
+        response = Response(render_template("query.html", text="", answer=None,
+                                            yasgui=_yasgui(), **home_context()),
                             content_type="text/html; charset=utf-8")
         response.headers["Vary"] = "Accept"
         return response
     return graph_response(service_graph())
+
+
+def _yasgui() -> bool:
+    from endpoint.app import yasgui_available
+
+    return yasgui_available()
 
 
 def home_context() -> dict:
@@ -152,6 +161,26 @@ def home_context() -> dict:
 
     served = current_app.extensions["c2c.store"]
     info = served.info
-    examples = [(name.removesuffix(".rq"), text) for name, text in
-                assets.competency_questions()]
-    return {"info": info, "examples": examples}
+    return {"info": info, "examples": [example(name, text)
+                                       for name, text in assets.competency_questions()]}
+
+
+_PREFIXED = re.compile(r"(?<![\w<:#/.-])([A-Za-z][\w-]*):(?=[A-Za-z_])")
+_DECLARED = re.compile(r"^\s*PREFIX\s+([\w-]*):", re.IGNORECASE | re.MULTILINE)
+
+
+def example(name: str, text: str) -> dict:
+    """A competency question for the query page's gallery: ``{name, title, text}``, the title
+    its leading comment and the text with a ``PREFIX`` line for every c2c prefix it uses (the
+    endpoint predeclares them, but YASGUI's parser marks undeclared ones as errors)."""
+    lines = text.splitlines()
+    comment = [line.lstrip("# ").rstrip() for line in lines if line.startswith("#")]
+    title = " ".join(comment[:3]) if comment and lines[0].startswith("#") else name
+    body = "\n".join(line for line in lines if not line.startswith("#"))
+    declared = set(_DECLARED.findall(text))
+    used = sorted({p for p in _PREFIXED.findall(body) if p in PREFIXES and p not in declared})
+    head = [line for line in lines if line.startswith("#")]
+    prefixes = [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used]
+    rest = lines[len(head):] if lines and lines[0].startswith("#") else lines
+    return {"name": name.removesuffix(".rq"), "title": title,
+            "text": "\n".join([*head, *prefixes, *rest]).strip() + "\n"}
