@@ -165,7 +165,8 @@ def home_context() -> dict:
                                        for name, text in assets.competency_questions()]}
 
 
-_PREFIXED = re.compile(r"(?<![\w<:#/.-])([A-Za-z][\w-]*):(?=[A-Za-z_])")
+_PREFIXED = re.compile(r"(?<![\w-])([A-Za-z][\w-]*):")
+_IRIS_AND_STRINGS = re.compile(r"<[^<>\s]*>|\"[^\"\n]*\"|'[^'\n]*'")
 _DECLARED = re.compile(r"^\s*PREFIX\s+([\w-]*):", re.IGNORECASE | re.MULTILINE)
 
 
@@ -175,12 +176,18 @@ def example(name: str, text: str) -> dict:
     endpoint predeclares them, but YASGUI's parser marks undeclared ones as errors)."""
     lines = text.splitlines()
     comment = [line.lstrip("# ").rstrip() for line in lines if line.startswith("#")]
-    title = " ".join(comment[:3]) if comment and lines[0].startswith("#") else name
+    joined = " ".join(comment) if lines and lines[0].startswith("#") else ""
+    title = joined[:joined.index("?") + 1] if "?" in joined else (joined or name)
     body = "\n".join(line for line in lines if not line.startswith("#"))
     declared = set(_DECLARED.findall(text))
-    used = sorted({p for p in _PREFIXED.findall(body) if p in PREFIXES and p not in declared})
-    head = [line for line in lines if line.startswith("#")]
+    names = _PREFIXED.findall(_IRIS_AND_STRINGS.sub(" ", body))
+    used = sorted({p for p in names if p in PREFIXES and p not in declared})
+    head = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        head.append(line)
     prefixes = [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used]
-    rest = lines[len(head):] if lines and lines[0].startswith("#") else lines
+    rest = lines[len(head):]
     return {"name": name.removesuffix(".rq"), "title": title,
             "text": "\n".join([*head, *prefixes, *rest]).strip() + "\n"}

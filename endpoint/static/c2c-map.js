@@ -87,7 +87,15 @@
       el("title", {}, a).textContent = link.title || "";
     }
     const marks = el("g", { class: "places" }, svg);
-    const labelled = places.length <= 60 ? places : places.filter((p) => p.focus);
+    // every place is labelled on a small map; on a large one the focus and the 25 places with
+    // the most links
+    const degree = new Map();
+    for (const link of data.links || []) {
+      for (const end of [link.from, link.to]) degree.set(end.join(), (degree.get(end.join()) || 0) + 1);
+    }
+    const labelled = places.length <= 60 ? places : places.filter((p) => p.focus).concat(
+      places.filter((p) => !p.focus).sort((a, b) => (degree.get([b.lon, b.lat].join()) || 0) -
+        (degree.get([a.lon, a.lat].join()) || 0)).slice(0, 25));
     for (const p of places) {
       const xy = projection([p.lon, p.lat]);
       if (!xy || xy[0] < 0 || xy[0] > WIDTH || xy[1] < 0 || xy[1] > HEIGHT) continue;

@@ -128,6 +128,7 @@
   Yasgui.Yasqe.defaults.autocompleters.splice(0, Infinity, "variables");
   const examples = JSON.parse(document.getElementById("examples").textContent);
   const DEFAULT = examples.length ? examples[0].text : "SELECT * WHERE { ?s ?p ?o } LIMIT 10";
+  const fromUrl = new URLSearchParams(window.location.hash.slice(1));  // before YASGUI reads it
   const yasgui = (window.yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: window.location.origin + "/sparql", method: "POST" },
     copyEndpointOnNewTab: false,
@@ -161,7 +162,8 @@
   }
   function openTab(text, view, run) {
     const name = titleOf(text) || "Query";
-    let tab = Object.values(yasgui._tabs).find((t) => t.getQuery && t.getQuery() === text);
+    // a tab not shown yet has no editor: compare its persisted text
+    let tab = Object.values(yasgui._tabs).find((t) => t.getPersistedJson().yasqe.value === text);
     if (!tab) tab = yasgui.addTab(true, { name: name, yasqe: { value: text } });
     yasgui.selectTabId(tab.getId());
     if (view && VIEWS[view]) tab.getYasr().selectPlugin(VIEWS[view]);
@@ -187,6 +189,10 @@
       setTimeout(() => remember(yasgui.getTab()), 0);
     }
   });
-  const fromUrl = new URLSearchParams(window.location.hash.slice(1));
   if (fromUrl.get("query")) openTab(fromUrl.get("query"), fromUrl.get("view"), true);
+  // a permalink followed from this page (only the fragment changes: no reload)
+  window.addEventListener("hashchange", () => {
+    const params = new URLSearchParams(window.location.hash.slice(1));
+    if (params.get("query")) openTab(params.get("query"), params.get("view"), true);
+  });
 })();
