@@ -103,6 +103,16 @@ class Page:
             self._points[iri] = where
         return self._cache[iri]
 
+    def prefill(self, query: str, iri: str) -> None:
+        """Label many things at once: *query* gives ``?thing ?label`` rows for *iri*'s page."""
+        found: dict[str, dict[str, str]] = {}
+        for row in _rows(query, iri):
+            found.setdefault(row["thing"].value, {}).setdefault(
+                (row["label"].language or "").lower(), row["label"].value)
+        for thing, labels in found.items():
+            if thing not in self._cache:
+                self._cache[thing] = self._pick(labels, self.language, "") or self.short(thing)
+
     def _source_name(self, iri: str) -> str | None:
         base = current_app.extensions["c2c.settings"].base_iri
         if not iri.startswith(f"{base}id/source/"):
@@ -115,7 +125,8 @@ class Page:
         return None
 
     def point(self, iri: str) -> tuple[float, float] | None:
-        self.label(iri)
+        if iri not in self._points:
+            self._points[iri] = self._labels(iri)[1]
         return self._points[iri]
 
     def link(self, iri: str) -> dict:
@@ -205,6 +216,7 @@ def country_figures(iri: str, page: Page, partner_country: str | None) -> dict:
     """A country's agreements (``?with=ru`` keeps one partner country): the grouped list, a
     timeline with both parties named, and a map of every partnership with coordinates."""
     base = current_app.extensions["c2c.settings"].base_iri
+    page.prefill("document/country-labels.rq", iri)
     seen: dict[tuple, dict] = {}
     for row in _rows("document/timeline.rq", iri):
         country = _value(row["other_country"])
@@ -291,6 +303,7 @@ def statement_groups(statements, page: Page) -> list[dict]:
 
 def incoming(iri: str, page: Page) -> tuple[list[dict], bool]:
     """What points at the thing (at most 1000 links), by property."""
+    page.prefill("document/incoming-labels.rq", iri)
     out = []
     for row in _rows("document/incoming.rq", iri):
         source = page.source_of(row["g"].value)
