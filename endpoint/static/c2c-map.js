@@ -87,16 +87,17 @@
       el("title", {}, a).textContent = link.title || "";
     }
     const marks = el("g", { class: "places" }, svg);
-    // every place is labelled on a small map; on a large one the focus and the 25 places with
-    // the most links
+    const labels = el("g", { class: "labels" }, svg);
+    // labels: the focus first, then by number of links; one that would overlap a label
+    // already placed is left out (the place keeps its tooltip)
     const degree = new Map();
     for (const link of data.links || []) {
       for (const end of [link.from, link.to]) degree.set(end.join(), (degree.get(end.join()) || 0) + 1);
     }
-    const labelled = places.length <= 60 ? places : places.filter((p) => p.focus).concat(
-      places.filter((p) => !p.focus).sort((a, b) => (degree.get([b.lon, b.lat].join()) || 0) -
-        (degree.get([a.lon, a.lat].join()) || 0)).slice(0, 25));
-    for (const p of places) {
+    const order = places.slice().sort((a, b) => (b.focus ? 1 : 0) - (a.focus ? 1 : 0) ||
+      (degree.get([b.lon, b.lat].join()) || 0) - (degree.get([a.lon, a.lat].join()) || 0));
+    const placed = [];
+    for (const p of order) {
       const xy = projection([p.lon, p.lat]);
       if (!xy || xy[0] < 0 || xy[0] > WIDTH || xy[1] < 0 || xy[1] > HEIGHT) continue;
       const parent = p.href ? el("a", { href: p.href }, marks) : marks;
@@ -104,14 +105,20 @@
         cy: xy[1].toFixed(1), r: p.focus ? 5.5 : 3.5, fill: p.focus ? "#b03a2e" : (p.color || "#1f4e79"),
         stroke: "#fff", "stroke-width": 1 }, parent);
       el("title", {}, c).textContent = p.label || "";
-      if (labelled.includes(p)) {
-        el("text", { class: "place-label", x: (xy[0] + 6).toFixed(1), y: (xy[1] - 5).toFixed(1),
-          "font-weight": p.focus ? 700 : 400 }, parent).textContent = p.label || "";
-      }
+      const text = p.label || "", w = 6.6 * text.length + 4, h = 13;
+      const right = xy[0] + 6 + w > WIDTH;
+      const box = { x: right ? xy[0] - 6 - w : xy[0] + 6, y: xy[1] - 5 - h + 3, w: w, h: h };
+      if (!text || placed.some((o) => box.x < o.x + o.w && o.x < box.x + box.w &&
+        box.y < o.y + o.h && o.y < box.y + box.h)) continue;
+      placed.push(box);
+      el("text", { class: "place-label", x: (right ? xy[0] - 6 : xy[0] + 6).toFixed(1),
+        y: (xy[1] - 5).toFixed(1), "text-anchor": right ? "end" : "start",
+        "font-weight": p.focus ? 700 : 400 }, labels).textContent = text;
     }
     if ((data.legend || []).length) {
       const legend = el("g", { class: "legend", transform: "translate(12,12)" }, svg);
-      el("rect", { width: 250, height: 8 + 16 * data.legend.length, fill: "#fff",
+      const longest = Math.max(...data.legend.map((item) => item.label.length));
+      el("rect", { width: 44 + 6.4 * longest, height: 8 + 16 * data.legend.length, fill: "#fff",
         "fill-opacity": 0.85, stroke: "#ccc" }, legend);
       data.legend.forEach((item, i) => {
         const y = 14 + 16 * i;

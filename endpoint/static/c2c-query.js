@@ -65,7 +65,7 @@
       if (!row[when]) continue;
       const year = parseInt(row[when].value.slice(0, row[when].value.startsWith("-") ? 5 : 4), 10);
       const uri = vars.find((v) => row[v] && row[v].type === "uri");
-      events.push({ year: year, group: group && row[group] ? shown(row[group]) : when,
+      events.push({ year: year, group: group && row[group] ? shown(row[group]) : "?" + when,
         label: `${row[when].value}: ${label(row, vars, [when, group])}`, href: uri ? href(row[uri]) : null });
     }
     return { events: events, groups: [], title: "query results over time" };
@@ -116,13 +116,19 @@
         this.yasr.resultsEl.appendChild(figure);
         return Promise.resolve(draw(figure, d.vars, d.rows));
       }
-      getIcon() { const s = document.createElement("span"); s.textContent = icon; return s; }
+      getIcon() {
+        const box = document.createElement("div");
+        box.className = "svgImg plugin_icon";
+        const svg = C2C.svgElement("svg", { viewBox: "0 0 16 16", width: 14, height: 14, "aria-hidden": "true" }, box);
+        C2C.svgElement("path", { d: icon, fill: "none", stroke: "currentColor", "stroke-width": 1.6 }, svg);
+        return box;
+      }
     }
     Yasr.registerPlugin(VIEWS[name], View);
   }
-  plugin("map", "Map", "🗺", C2C.resultsCanMap, (f, v, r) => C2C.drawMap(f, C2C.resultsToMap(v, r)));
-  plugin("timeline", "Timeline", "⏱", C2C.resultsCanTimeline, (f, v, r) => C2C.drawTimeline(f, C2C.resultsToTimeline(v, r)));
-  plugin("chart", "Chart", "📊", C2C.resultsCanChart, (f, v, r) => C2C.drawChart(f, v, r));
+  plugin("map", "Map", "M2 4l4-2 4 2 4-2v10l-4 2-4-2-4 2z M6 2v10 M10 4v10", C2C.resultsCanMap, (f, v, r) => C2C.drawMap(f, C2C.resultsToMap(v, r)));
+  plugin("timeline", "Timeline", "M1 12h14 M3 12V6 M7 12V3 M11 12V8", C2C.resultsCanTimeline, (f, v, r) => C2C.drawTimeline(f, C2C.resultsToTimeline(v, r)));
+  plugin("chart", "Chart", "M2 14V8 M6 14V4 M10 14V9 M14 14V2", C2C.resultsCanChart, (f, v, r) => C2C.drawChart(f, v, r));
 
   // ---------------------------------------------------------------- the page
   Yasgui.Yasqe.defaults.autocompleters.splice(0, Infinity, "variables");
