@@ -30,10 +30,14 @@
   const href = (b) => (b && b.type === "uri" ? b.value.replace(/^https:\/\/w3id\.org\/c2c\/(id\/)/, "/$1") : null);
 
   function label(row, vars, skip) {
-    const texts = vars.filter((v) => !skip.includes(v) && row[v] && !isWkt(row[v]) && !isNumber(row[v]))
-      .map((v) => shown(row[v])).filter((t) => t);
-    return texts.slice(0, 3).join(" – ");
+    const usable = vars.filter((v) => !skip.includes(v) && row[v] && !isWkt(row[v]) && !isNumber(row[v]));
+    const literals = usable.filter((v) => row[v].type !== "uri" && !isDate(row[v]));
+    return (literals.length ? literals : usable).map((v) => shown(row[v])).filter((t) => t)
+      .slice(0, 3).join(" – ");
   }
+  // the name columns of a row (plain literals, not dates, numbers or geometries)
+  const names = (vars, rows) => vars.filter((v) => rows.some((r) => r[v] && r[v].type !== "uri" &&
+    !isWkt(r[v]) && !isNumber(r[v]) && !isDate(r[v])));
 
   C2C.resultsToMap = function (vars, rows) {
     const geo = vars.filter((v) => rows.some((r) => isWkt(r[v])));
@@ -44,8 +48,12 @@
       if (!geo.length && lat && lon && row[lat] && row[lon]) pts = [[parseFloat(row[lon].value), parseFloat(row[lat].value)]];
       const text = label(row, vars, geo);
       const uris = vars.filter((v) => row[v] && row[v].type === "uri");
-      pts.forEach((p, i) => places.push({ lon: p[0], lat: p[1], label: text,
-        href: uris[i] ? href(row[uris[i]]) : null }));
+      const named = names(vars, rows);
+      // two geometries and two name columns: each point takes its own name (?a at ?wktA …)
+      const own = pts.length > 1 && named.length >= pts.length;
+      pts.forEach((p, i) => places.push({ lon: p[0], lat: p[1],
+        label: own && row[named[i]] ? row[named[i]].value : text,
+        href: uris.length === pts.length ? href(row[uris[i]]) : null }));
       for (let i = 1; i < pts.length; i++) links.push({ from: pts[0], to: pts[i], title: text, color: "#b03a2e" });
     }
     return { places: places, links: links, title: "query results" };
