@@ -46,7 +46,6 @@ VENDOR = {
     "d3-geo.min.js": "d3-geo/dist/d3-geo.min.js",
     "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
     "countries-110m.json": "world-atlas/countries-110m.json",
-    "countries-50m.json": "world-atlas/countries-50m.json",
 }
 """The files of the map packages the pages load from ``/assets/vendor/{name}``: d3-geo (and
 its d3-array) to project, topojson-client to decode, world-atlas's Natural Earth outlines."""

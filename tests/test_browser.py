@@ -97,6 +97,15 @@ def drawn_map(driver, figure: str, land: int = 20) -> int:
     return count(driver, f"{figure} svg path.arc")
 
 
+def test_the_browser_cannot_leave_loopback(browser) -> None:
+    """The flags hold: a page on another host does not load (the connection goes to the
+    refusing proxy port on 127.0.0.1, and no name resolves)."""
+    from selenium.common.exceptions import WebDriverException
+
+    with pytest.raises(WebDriverException, match="ERR_"):
+        browser.get("http://example.org/")
+
+
 def test_home_page_links_to_what_a_researcher_needs(browser, server: str) -> None:
     open_page(browser, f"{server}/")
     assert "c2c" in browser.title

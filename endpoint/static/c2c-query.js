@@ -203,7 +203,9 @@
       setTimeout(() => remember(yasgui.getTab()), 0);
     }
   });
+  const fromForm = new URLSearchParams(window.location.search).get("query");
   if (fromUrl.get("query")) openTab(fromUrl.get("query"), fromUrl.get("view"), true);
+  else if (fromForm) openTab(fromForm, "table", true);  // a /query?query=… link (the gallery's)
   // a permalink followed from this page (only the fragment changes: no reload)
   window.addEventListener("hashchange", () => {
     const params = new URLSearchParams(window.location.hash.slice(1));
