@@ -99,7 +99,7 @@ class Page:
         if iri not in self._cache:
             found, where = self._labels(iri)
             self._cache[iri] = self._pick(found, self.language, "") or \
-                self._source_name(iri) or self.short(iri)
+                self.source_name(iri) or self.short(iri)
             self._points[iri] = where
         return self._cache[iri]
 
@@ -113,7 +113,7 @@ class Page:
             if thing not in self._cache:
                 self._cache[thing] = self._pick(labels, self.language, "") or self.short(thing)
 
-    def _source_name(self, iri: str) -> str | None:
+    def source_name(self, iri: str) -> str | None:
         base = current_app.extensions["c2c.settings"].base_iri
         if not iri.startswith(f"{base}id/source/"):
             return None
@@ -322,7 +322,7 @@ def render(iri: str, path: str, statements, language: str, page_number: int, hel
     """The HTML of a thing's page."""
     page = Page(language, *helpers)
     labels, here = helpers[0](iri)
-    title = helpers[2](labels, language, path.rsplit("/", 1)[-1])
+    title = helpers[2](labels, language, "") or page.source_name(iri) or path.rsplit("/", 1)[-1]
     types = {st.value.value for st in statements if st.predicate == PREFIXES["rdf"] + "type"
              and st.direction == "out" and isinstance(st.value, ox.NamedNode)}
     is_place = bool(types & PLACE_TYPES)

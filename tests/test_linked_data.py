@@ -114,6 +114,11 @@ def test_page_lists_partners_by_date_with_sources_and_maps_each(client) -> None:
     assert 'id="incoming"' in page
 
 
+def test_a_source_without_a_title_is_named_by_publisher_and_date(client) -> None:
+    page = client.get("/doc/source/sputnik-2016-harbin-murmansk.html").data.decode()
+    assert '<h1 id="title">Sputnik, 2016-09-09</h1>' in page
+
+
 @pytest.mark.parametrize("path", ["/doc/country/cn", "/doc/agreement/cn-harbin--ru-murmansk",
                                   "/doc/source/cn-ru-friendship-cities-2004"])
 def test_no_partner_list_where_it_cannot_apply(client, path: str) -> None:
