@@ -37,8 +37,10 @@ build: $(STAMP_RUN)
 export: build
 	$(BIN)/c2c export
 
-# The query page's YASGUI, from the npm registry into a git-ignored folder (never copied into
-# the repository, never loaded from a CDN). Without npm the page falls back to a plain form.
+# The query page's YASGUI and the map packages (d3-geo, topojson-client, world-atlas), from the
+# npm registry into a git-ignored folder (never copied into the repository, never loaded from a
+# CDN); re-installed whenever package.json or its lock file changes. Without npm the query page
+# falls back to a plain form and the maps to a note.
 $(YASGUI): endpoint/assets/package.json endpoint/assets/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  mkdir -p $(NODE_DIR) && cp endpoint/assets/package.json endpoint/assets/package-lock.json $(NODE_DIR)/ && \

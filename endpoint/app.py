@@ -1,9 +1,11 @@
 """The Flask application factory. gunicorn runs ``endpoint.app:create_app()``.
 
-Routes: ``/`` (query page), ``/sparql`` (:mod:`endpoint.sparql`), ``/rdf-graph-store``
-(:mod:`endpoint.graph_store`), ``/.well-known/void``, ``/healthz``, ``/metrics``,
-``/dumps/latest/{file}``, ``/assets/yasgui/{file}``. Cross-cutting behaviour (CORS, gzip,
-limits) is in :mod:`endpoint.http`; the query log and metrics are written here, once per request.
+Routes: ``/`` and ``/query`` (:mod:`endpoint.front`), ``/sparql`` (:mod:`endpoint.sparql`),
+``/rdf-graph-store`` (:mod:`endpoint.graph_store`), ``/.well-known/void``, ``/healthz``,
+``/metrics``, ``/dumps/latest/{file}``, ``/assets/yasgui/{file}``, ``/assets/vendor/{file}``
+(the map packages), ``/static/…`` (c2c's own scripts and style sheet). Cross-cutting behaviour
+(CORS, gzip, limits) is in :mod:`endpoint.http`; the query log and metrics are written here,
+once per request.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from endpoint import http
 from endpoint.caching import ResultCache
 from endpoint.dumps import Dumps
 from endpoint.executor import ExecutorPool
+from endpoint.front import blueprint as front_blueprint
 from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable, problem
 from endpoint.search import blueprint as search_blueprint
-from endpoint.service import graph_response, home_context, void_graph
+from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
 from endpoint.store import ServedStore
 from loaders import __version__
@@ -36,8 +39,18 @@ from loaders.errors import StoreError
 from loaders.results import Format
 
 ROOT = Path(__file__).resolve().parent.parent
-YASGUI = ROOT / "var" / "node" / "node_modules" / "@zazuko" / "yasgui" / "build"
-"""Where ``make assets`` installs YASGUI from npm (git-ignored; never copied into the repo)."""
+NODE_MODULES = ROOT / "var" / "node" / "node_modules"
+"""Where ``make assets`` installs the front-end packages from npm (git-ignored; never copied
+into the repository, never loaded from a CDN)."""
+YASGUI = NODE_MODULES / "@zazuko" / "yasgui" / "build"
+VENDOR = {
+    "d3-array.min.js": "d3-array/dist/d3-array.min.js",
+    "d3-geo.min.js": "d3-geo/dist/d3-geo.min.js",
+    "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
+    "countries-110m.json": "world-atlas/countries-110m.json",
+}
+"""The files of the map packages the pages load from ``/assets/vendor/{name}``: d3-geo (and
+its d3-array) to project, topojson-client to decode, world-atlas's Natural Earth outlines."""
 
 QUERY_LOG = logging.getLogger("c2c.query")
 SLOW_LOG = logging.getLogger("c2c.query.slow")
@@ -54,6 +67,10 @@ def _configure_logging() -> None:
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
             logger.propagate = True
+
+
+def maps_available() -> bool:
+    return all((NODE_MODULES / path).is_file() for path in VENDOR.values())
 
 
 def yasgui_available() -> bool:
@@ -79,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(linked_data_blueprint)
     app.register_blueprint(search_blueprint)
+    app.register_blueprint(front_blueprint)
     http.install(app, settings)
 
     @app.before_request
@@ -106,12 +124,6 @@ def create_app(settings: Settings | None = None) -> Flask:
                                         ensure_ascii=False))
         return response
 
-    @app.get("/")
-    def home() -> Response:
-        return Response(render_template("home.html", yasgui=yasgui_available(),
-                                        **home_context()),
-                        content_type="text/html; charset=utf-8")
-
     @app.get("/assets/yasgui/<name>")
     def yasgui_asset(name: str) -> Response:
         if name not in ("yasgui.min.js", "yasgui.min.css") or not yasgui_available():
@@ -119,6 +131,18 @@ def create_app(settings: Settings | None = None) -> Flask:
                            "YASGUI is installed by 'make assets' (needs Node.js and npm).")
         response = send_file(YASGUI / name, conditional=True, max_age=86400)
         return response
+
+    @app.get("/assets/vendor/<name>")
+    def vendor_asset(name: str) -> Response:
+        path = VENDOR.get(name)
+        if path is None or not (NODE_MODULES / path).is_file():
+            return problem(404, "not-found", "No such asset",
+                           "The map packages are installed by 'make assets' (needs npm).")
+        return send_file(NODE_MODULES / path, conditional=True, max_age=86400)
+
+    @app.context_processor
+    def front_end() -> dict:
+        return {"maps": maps_available()}
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -13,7 +13,6 @@ SVG by the server (one line per partner): no JavaScript needed.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -36,7 +35,6 @@ GEOJSON = Format("application/geo+json", ("geojson",), "application/geo+json")
 """A Feature, offered for things with a geometry only (by Accept, or the ``.geojson`` suffix)."""
 LANGUAGES = {"en": "en", "zh": "zh-hans", "zh-hans": "zh-hans", "zh-cn": "zh-hans",
              "ru": "ru", "fi": "fi"}
-PAGE_SIZE = 50
 TWINNED = PREFIXES["c2c"] + "twinnedWith"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 SKOS_PREF = PREFIXES["skos"] + "prefLabel"
@@ -314,122 +312,13 @@ def _source_of(graph: str) -> str | None:
     return None
 
 
-def _svg_map(center: tuple[float, float] | None, partners: list[dict]) -> str | None:
-    """An equirectangular SVG: the place, each located partner, one line to each."""
-    located = [p for p in partners if p["point"]]
-    if center is None or not located:
-        return None
-    points = [center] + [p["point"] for p in located]
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    pad = 5.0
-    west, east = min(lons) - pad, max(lons) + pad
-    south, north = min(lats) - pad, max(lats) + pad
-    width, height = 800, max(200, int(800 * (north - south) / max(east - west, 1e-6)))
-    height = min(height, 600)
-
-    def xy(point: tuple[float, float]) -> tuple[float, float]:
-        x = (point[0] - west) / (east - west) * width
-        y = (north - point[1]) / (north - south) * height
-        return round(x, 1), round(y, 1)
-
-    cx, cy = xy(center)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="map" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="map of partners">',
-             f'<rect width="{width}" height="{height}" fill="#eef3f7"/>']
-    for p in located:
-        x, y = xy(p["point"])
-        parts.append(f'<line class="partner-line" data-partner="{p["iri"]}" x1="{cx}" y1="{cy}" '
-                     f'x2="{x}" y2="{y}" stroke="#b03a2e" stroke-width="1.5"/>')
-    for p in located:
-        x, y = xy(p["point"])
-        parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="#1f4e79"><title>'
-                     f'{_escape(p["label"])}</title></circle>')
-    parts.append(f'<circle cx="{cx}" cy="{cy}" r="6" fill="#b03a2e"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
-
-
 def _html(iri: str, path: str, statements: list[Statement], language: str, page: int,
           offers: list[Format]) -> str:
-    labels, point = _labels(iri)
-    title = _pick(labels, language, path.rsplit("/", 1)[-1])
-    label_cache: dict[str, str] = {}
+    from endpoint import pages
 
-    def label_of(value: str) -> str:
-        if value not in label_cache:
-            found, _ = _labels(value)
-            label_cache[value] = _pick(found, language, _short(value))
-        return label_cache[value]
-
-    rows = []
-    for st in statements:
-        if st.predicate == TWINNED:
-            continue
-        value = st.value
-        if isinstance(value, ox.NamedNode):
-            shown = {"text": label_of(value.value), "href": _local(value.value) or value.value,
-                     "iri": value.value}
-        else:
-            shown = {"text": getattr(value, "value", str(value)), "href": None, "iri": None}
-        sources = []
-        for graph in st.graphs:
-            source = _source_of(graph)
-            sources.append({"graph": graph, "href": _local(source) if source else None,
-                            "text": label_of(source) if source else _short(graph)})
-        predicate = _short(st.predicate)
-        if st.direction == "part":  # e.g. "centroid: geo:asWKT"
-            predicate = f"{st.subject.rsplit('/', 1)[-1]}: {predicate}"
-        rows.append({"direction": st.direction, "predicate": predicate,
-                     "value": shown, "sources": sources})
-    partner_iris = sorted({st.value.value for st in statements
-                           if st.predicate == TWINNED and isinstance(st.value, ox.NamedNode)})
-    partners = []
-    for partner in partner_iris:
-        found, where = _labels(partner)
-        directions = sorted({st.direction for st in statements
-                             if st.predicate == TWINNED and getattr(st.value, "value", "") ==
-                             partner})
-        partners.append({"iri": partner, "href": _local(partner) or partner,
-                         "label": _pick(found, language, _short(partner)), "point": where,
-                         "directions": directions})
-    timeline = _timeline(iri, language, label_of) if path.startswith("/doc/country/") else None
-    pages = max(1, math.ceil(len(partners) / PAGE_SIZE))
-    page = min(page, pages)
-    shown_partners = partners[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return render_template(
-        "thing.html", iri=iri, path=path, title=title, language=language,
-        labels=sorted(labels.items()), rows=rows, partners=shown_partners,
-        partner_count=len(partners), page=page, pages=pages,
-        svg=_svg_map(point, partners), timeline=timeline,
-        partner_country=request.args.get("with"),
-        alternates=[(f.name, f.media_type) for f in offers])
-
-
-def _timeline(iri: str, language: str, label_of) -> list[dict]:
-    """A country's dated agreements grouped by policy period (``?with=ru`` keeps one partner
-    country): ``[{period, agreements: [{year, other, country}]}]`` in time order."""
-    base = current_app.extensions["c2c.settings"].base_iri
-    partner = request.args.get("with")
-    groups: dict[str, dict] = {}
-    for row in _store().query(assets.query("document/timeline.rq"),
-                              substitutions={"this": ox.NamedNode(iri)}):
-        country = row["other_country"].value if row["other_country"] is not None else None
-        if partner and country != f"{base}id/country/{partner}":
-            continue
-        period = row["period_label"].value if row["period_label"] is not None else \
-            "outside the policy periods"
-        group = groups.setdefault(period, {"period": period, "agreements": [],
-                                           "first": int(row["year"].value)})
-        group["agreements"].append({
-            "year": int(row["year"].value), "agreement": _local(row["agreement"].value),
-            "other": label_of(row["other"].value), "other_href": _local(row["other"].value),
-            "country": label_of(country) if country else ""})
-    return sorted(groups.values(), key=lambda g: g["first"])
+    return pages.render(iri, path, statements, language, page,
+                        (_labels, _local, _pick, _short, _source_of),
+                        [(f.name, f.media_type) for f in offers])
 
 
 # ------------------------------------------------------------------------------------------

@@ -35,6 +35,19 @@ def find(text: str) -> list[dict]:
              "href": "/" + r["thing"].value.removeprefix(base)} for r in rows]
 
 
+def _map(results: list[dict]) -> dict | None:
+    """The places found, on a map (for the HTML page)."""
+    from endpoint.linked_data import _labels
+
+    places = []
+    for r in results[:200]:
+        _names, where = _labels(r["iri"])
+        if where is not None:
+            places.append({"label": r["label"], "lon": where[0], "lat": where[1],
+                           "href": r["href"], "focus": not places})
+    return {"title": "places found", "places": places, "links": []} if places else None
+
+
 @blueprint.get("/search")
 def search() -> Response:
     text = request.args.get("q", "")
@@ -48,5 +61,6 @@ def search() -> Response:
     if fmt.name == "json":
         body = json.dumps({"query": text, "results": results}, ensure_ascii=False)
         return Response(body, content_type=fmt.content_type, headers=headers)
-    return Response(render_template("search.html", q=text, results=results),
+    return Response(render_template("search.html", q=text, results=results,
+                                    map_data=_map(results)),
                     content_type=fmt.content_type, headers=headers)

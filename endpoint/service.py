@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, current_app, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
@@ -159,11 +161,18 @@ def service_description() -> Response:
 
     accept = request.accept_mimetypes
     if accept["text/html"] > accept["text/turtle"] and accept["text/html"] > 0:
-        response = Response(render_template("home.html", **home_context()),
+        response = Response(render_template("query.html", text="", answer=None,
+                                            yasgui=_yasgui(), **home_context()),
                             content_type="text/html; charset=utf-8")
         response.headers["Vary"] = "Accept"
         return response
     return graph_response(service_graph())
+
+
+def _yasgui() -> bool:
+    from endpoint.app import yasgui_available
+
+    return yasgui_available()
 
 
 def home_context() -> dict:
@@ -171,6 +180,33 @@ def home_context() -> dict:
 
     served = current_app.extensions["c2c.store"]
     info = served.info
-    examples = [(name.removesuffix(".rq"), text) for name, text in
-                assets.competency_questions()]
-    return {"info": info, "examples": examples}
+    return {"info": info, "examples": [example(name, text)
+                                       for name, text in assets.competency_questions()]}
+
+
+_PREFIXED = re.compile(r"(?<![\w-])([A-Za-z][\w-]*):")
+_IRIS_AND_STRINGS = re.compile(r"<[^<>\s]*>|\"[^\"\n]*\"|'[^'\n]*'")
+_DECLARED = re.compile(r"^\s*PREFIX\s+([\w-]*):", re.IGNORECASE | re.MULTILINE)
+
+
+def example(name: str, text: str) -> dict:
+    """A competency question for the query page's gallery: ``{name, title, text}``, the title
+    its leading comment and the text with a ``PREFIX`` line for every c2c prefix it uses (the
+    endpoint predeclares them, but YASGUI's parser marks undeclared ones as errors)."""
+    lines = text.splitlines()
+    comment = [line.lstrip("# ").rstrip() for line in lines if line.startswith("#")]
+    joined = " ".join(comment) if lines and lines[0].startswith("#") else ""
+    title = joined[:joined.index("?") + 1] if "?" in joined else (joined or name)
+    body = "\n".join(line for line in lines if not line.startswith("#"))
+    declared = set(_DECLARED.findall(text))
+    names = _PREFIXED.findall(_IRIS_AND_STRINGS.sub(" ", body))
+    used = sorted({p for p in names if p in PREFIXES and p not in declared})
+    head = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        head.append(line)
+    prefixes = [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used]
+    rest = lines[len(head):]
+    return {"name": name.removesuffix(".rq"), "title": title,
+            "text": "\n".join([*head, *prefixes, *rest]).strip() + "\n"}

@@ -33,7 +33,9 @@ def test_select_as_sparql_json(client) -> None:
 def test_home_page_links_to_the_endpoint(client) -> None:
     r = client.get("/")
     assert r.status_code == 200
-    assert b'href="/sparql"' in r.data
+    for link in (b'href="/sparql"', b'href="/query"', b'href="/search"', b'href="/ont"',
+                 b'href="/dumps/latest/"', b'href="/id/country/cn"'):
+        assert link in r.data
     assert b"triple-count" in r.data
 
 

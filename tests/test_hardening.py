@@ -267,12 +267,14 @@ def test_bad_query_parameters_are_400_problems(client, params: dict) -> None:
     assert response.content_type == "application/problem+json"
 
 
-@pytest.mark.parametrize("path", ["/", "/doc/city/cn-harbin.html", "/ont", "/search?q=harbin"])
+@pytest.mark.parametrize("path", ["/", "/query", "/doc/city/cn-harbin.html", "/ont",
+                                  "/search?q=harbin"])
 def test_pages_carry_a_content_security_policy(client, path: str) -> None:
     response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.mimetype == "text/html"
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy  # no inline script runs
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

@@ -103,11 +103,31 @@ def test_h45_language_of_labels(client) -> None:
     assert ru.headers["Content-Language"] == "ru"
 
 
-def test_page_lists_sources_and_draws_one_line_per_partner(client) -> None:
+def test_page_lists_partners_by_date_with_sources_and_maps_each(client) -> None:
     page = client.get("/doc/city/cn-harbin.html").data.decode()
     # Harbin's partners: Khabarovsk, Murmansk, Yekaterinburg (Sverdlovsk in the 2004 list)
-    assert page.count('class="partner-line"') == page.count('class="partner"') == 3
-    assert 'class="source" href="/id/source/' in page
+    assert page.count('class="partner"') == 3
+    data = json.loads(re.search(r'id="place-map" data-auto><script type="application/json">'
+                                r'(.*?)</script>', page).group(1))
+    assert len(data["links"]) == 3 and data["places"][0]["focus"]
+    assert re.findall(r'>(\d{4}[-\d]*)</a>', page)[:3] == ["1991-04-22", "1993-06-15", "2016-09"]
+    assert 'class="source" href="/id/source/cn-ru-friendship-cities-2004">中俄友好城市' in page
+    assert "Sputnik, 2016-09-09" in page  # a source without a title: publisher and date
+    assert "searchKey" not in page
+    assert 'id="incoming"' in page
+
+
+def test_a_source_without_a_title_is_named_by_publisher_and_date(client) -> None:
+    page = client.get("/doc/source/sputnik-2016-harbin-murmansk.html").data.decode()
+    assert '<h1 id="title">Sputnik, 2016-09-09</h1>' in page
+
+
+@pytest.mark.parametrize("path", ["/doc/country/cn", "/doc/agreement/cn-harbin--ru-murmansk",
+                                  "/doc/source/cn-ru-friendship-cities-2004"])
+def test_no_partner_list_where_it_cannot_apply(client, path: str) -> None:
+    page = client.get(path, headers={"Accept": "text/html"}).data.decode()
+    assert "Twinned with" not in page
+    assert 'class="statement-group"' in page
 
 
 def test_h47_describe_matches_the_document_minus_inverse_links(client) -> None:
@@ -236,13 +256,15 @@ def test_the_same_search_from_sparql(client) -> None:
 
 def test_country_page_has_a_timeline_across_policy_periods(client) -> None:
     page = client.get("/doc/country/cn.html", query_string={"with": "ru"}).data.decode()
-    periods = re.findall(r'<h3 class="period">([^<]*) \((\d+)\)</h3>', page)
+    periods = re.findall(r'<h3 class="period[^"]*"[^>]*>([^<]*) \((\d+)\)</h3>', page)
     names = [name for name, _ in periods]
     assert any(name.startswith("1990s") for name in names)
     assert any(name.startswith("2010s") for name in names)
     assert names.index(next(n for n in names if n.startswith("1990s"))) < \
         names.index(next(n for n in names if n.startswith("2010s")))
     assert "1993: " in page and "Khabarovsk" in page
+    assert re.search(r'1993: <a href="/id/city/cn-harbin">Harbin</a> – '
+                     r'<a href="/id/city/ru-khabarovsk">Khabarovsk</a>', page)  # both parties
     everything = client.get("/doc/country/cn.html").data.decode()
     assert everything.count("timeline-agreement") >= page.count("timeline-agreement") > 5
 
@@ -341,3 +363,32 @@ def test_dump_index_and_void_always_describe_the_served_store(built: Settings,
     listing = index()
     assert (listing["store_version"], listing["current"]) == (newer, True)
     assert _void_dumps(app) == {f["name"]: (f["sha256"], newer) for f in listing["files"]}
+def test_query_page_without_javascript_shows_an_html_table(client) -> None:
+    query = "SELECT ?a ?b WHERE { ?a c2c:twinnedWith ?b } LIMIT 7"
+    page = client.get("/query", query_string={"query": query}).data.decode()
+    assert page.count("<tr>") - page.count("<tr><th") >= 7
+    assert 'id="result-table"' in page and 'href="/id/' in page
+
+
+def test_every_example_declares_its_prefixes() -> None:
+    """The gallery's texts parse without c2c's predeclared prefixes (as YASGUI parses them)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    from endpoint.service import example
+    from loaders import assets
+
+    for name, text in assets.competency_questions():
+        shown = example(name, text)
+        assert shown["title"].endswith("?"), shown["title"]  # the question, one sentence
+        prepareQuery(shown["text"], initNs={})  # raises on an undeclared prefix
+
+
+def test_map_packages_are_served_from_var_node(client) -> None:
+    from endpoint.app import maps_available
+
+    if not maps_available():
+        pytest.skip("the npm map packages are not installed ('make assets')")
+    atlas = client.get("/assets/vendor/countries-110m.json")
+    assert atlas.status_code == 200 and b'"countries"' in atlas.data
+    assert client.get("/assets/vendor/d3-geo.min.js").status_code == 200
+    assert client.get("/assets/vendor/../../package.json").status_code == 404

@@ -473,8 +473,8 @@ def test_query_log_and_slow_query_log(built: Settings, caplog) -> None:
 def test_home_page_offers_yasgui_or_a_plain_form(client) -> None:
     from endpoint.app import yasgui_available
 
-    r = client.get("/")
-    assert b'action="/sparql"' in r.data
+    r = client.get("/query")
+    assert b'action="/query"' in r.data
     if yasgui_available():
         assert b'src="/assets/yasgui/yasgui.min.js"' in r.data
         js = client.get("/assets/yasgui/yasgui.min.js")
