@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,11 +40,16 @@ _POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
 class QueryTimeout(Exception):  # noqa: N818 - the name says what happened
-    """The query did not finish within its deadline; its executor was killed."""
+    """The job did not finish within its deadline; its executor was killed."""
 
 
 class PoolBusy(Exception):  # noqa: N818
-    """Every executor stayed busy until the deadline."""
+    """No executor became free before the deadline."""
+
+
+class TooManyLong(Exception):  # noqa: N818
+    """The job became long-running while the worker's cap of long-running jobs was reached;
+    its executor was killed so that heavy work never holds every executor."""
 
 
 class ExecutorCrashed(Exception):  # noqa: N818
@@ -97,6 +102,10 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     )
     from loaders.store import OxigraphStore
 
+    if job["op"] == "warm":
+        return warm(job, stores)
+    if job["op"] == "revise":
+        return revise_job(job)
     path = job["path"]
     store = stores.get(path)
     if store is None:
@@ -153,6 +162,67 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
         return out
     except OSError as exc:
         return {"kind": "error", "error": "evaluation", "message": str(exc)}
+
+
+WARM_UP_QUERY = "ASK { ?s ?p ?o }"
+
+
+def warm(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
+    """Get ready before the first job: import what answering needs, open the store and run a
+    warm-up query (``path`` None: no store yet, imports only); a writer imports the write path."""
+    if job.get("writer"):
+        import loaders.revise
+        return {"kind": "warm"}
+    if job.get("path") is None:
+        import loaders.results  # noqa: F401
+        return {"kind": "warm"}
+    answer = run_job({"op": "query", "path": job["path"], "query": WARM_UP_QUERY,
+                      "solution_format": "json"}, stores)
+    if answer["kind"] != "boolean":
+        return {"kind": "error", "error": "warm-up", "message": answer.get("message", "")}
+    return {"kind": "warm"}
+
+
+def revise_job(job: dict[str, Any]) -> dict[str, Any]:
+    """One write, copy-on-write (:func:`loaders.revise.revise`), in this killable process: a
+    SPARQL Update (``update``) or a Graph Store write (``gsp``: method, graph, N-Triples)."""
+    import pyoxigraph as ox
+
+    from loaders.errors import StoreError, ValidationFailed
+    from loaders.revise import revise
+
+    settings = job["settings"]
+    if "update" in job:
+        def change(store: Any) -> None:
+            store.update(job["update"], base_iri=settings.base_iri)
+    else:
+        gsp = job["gsp"]
+        target = ox.NamedNode(gsp["graph"]) if gsp["graph"] else ox.DefaultGraph()
+        triples = list(ox.parse(gsp["ntriples"], format=ox.RdfFormat.N_TRIPLES))
+
+        def change(store: Any) -> None:
+            raw = store.raw
+            if gsp["method"] in ("PUT", "DELETE"):
+                if gsp["graph"] is None:
+                    raw.clear_graph(target)
+                elif raw.contains_named_graph(target):
+                    raw.remove_graph(target)
+            if gsp["method"] in ("PUT", "POST"):
+                raw.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+                if gsp["graph"] is not None:
+                    raw.add_graph(target)
+    try:
+        revise(settings, change)
+    except SyntaxError as exc:
+        return {"kind": "error", "error": "syntax", "message": str(exc)}
+    except ValidationFailed as exc:
+        return {"kind": "error", "error": "shacl", "count": len(exc.violations),
+                "violations": [str(v) for v in exc.violations[:50]]}
+    except StoreError as exc:
+        return {"kind": "error", "error": "store", "message": str(exc)}
+    except OSError as exc:
+        return {"kind": "error", "error": "evaluation", "message": str(exc)}
+    return {"kind": "revised"}
 
 
 def _limit_memory(limit_bytes: int) -> None:
@@ -212,67 +282,154 @@ class Executor:
 
 
 class ExecutorPool:
-    """*size* executor processes shared by the request threads of one worker."""
+    """*size* warm executor processes shared by the request threads of one worker.
 
-    def __init__(self, size: int, memory_limit: int = 0) -> None:
+    An executor is handed out only once it has answered a warm-up job (:func:`warm`: the store
+    opened and a query run); one that is killed (deadline, long-query cap) or died is replaced
+    by a new one that warms up in a background thread, so no request waits for a cold start.
+
+    *long_after* and *long_cap*: a job still running after *long_after* seconds is
+    long-running; at most *long_cap* of them run at once, and a job that would exceed the cap
+    is stopped (:class:`TooManyLong`). So at least ``size - long_cap`` executors are always
+    idle or busy with young jobs, and cheap queries keep being answered while heavy ones run.
+    """
+
+    def __init__(self, size: int, memory_limit: int = 0, *,
+                 warm_job: Callable[[], dict[str, Any]] | None = None,
+                 long_after: float | None = None, long_cap: int | None = None,
+                 warm_timeout: float = 60.0, on_replace: Callable[[], None] | None = None
+                 ) -> None:
         self.size = size
         self.memory_limit = memory_limit
+        self.warm_job = warm_job or (lambda: {"op": "warm", "path": None})
+        self.long_after = long_after
+        self.long_cap = size if long_cap is None else long_cap
+        self.warm_timeout = warm_timeout
+        self.on_replace = on_replace
         self._idle: queue.LifoQueue[Executor] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._all: list[Executor] = []
+        self._long = 0
+        self._closed = False
+        self._started = False
+        self.last_warm_error: str | None = None
+        """Why the last warm-up failed (None once one has succeeded since)."""
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     def start(self) -> None:
-        """Start every executor now, so the first queries do not pay for the start-up."""
+        """Start and warm every executor in the background (idempotent)."""
         with self._lock:
-            while len(self._all) < self.size:
-                executor = Executor(self.memory_limit)
+            if self._started:
+                return
+            self._started = True
+        for _ in range(self.size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        threading.Thread(target=self._warm_one, daemon=True, name="c2c-warm").start()
+
+    def _warm_one(self) -> None:
+        """Start an executor, warm it, hand it out; retry (with a pause) until one is warm."""
+        pause = 0.2
+        while not self._closed:
+            executor = Executor(self.memory_limit)
+            with self._lock:
                 self._all.append(executor)
+            error = self._warm(executor)
+            if error is None:
+                self.last_warm_error = None
+                if self._closed:
+                    self._drop(executor)
+                    return
                 self._idle.put(executor)
+                return
+            self.last_warm_error = error
+            self._drop(executor)
+            time.sleep(pause)  # a back-off before the next attempt, not a wait for readiness
+            pause = min(5.0, pause * 2)
+
+    def _warm(self, executor: Executor) -> str | None:
+        try:
+            executor.conn.send(self.warm_job())
+            if not executor.conn.poll(self.warm_timeout):
+                return f"no warm-up answer within {self.warm_timeout:g} s"
+            answer = executor.conn.recv()
+        except (EOFError, OSError) as exc:
+            return f"the executor died while warming up: {exc or type(exc).__name__}"
+        except Exception as exc:  # the warm-up job itself could not be made (no store)
+            return str(exc)
+        if answer.get("kind") != "warm":
+            return answer.get("message") or str(answer)
+        return None
+
+    def _drop(self, executor: Executor) -> None:
+        executor.kill()
+        with self._lock:
+            if executor in self._all:
+                self._all.remove(executor)
+
+    def _replace(self, executor: Executor) -> None:
+        self._drop(executor)
+        if self.on_replace is not None:
+            self.on_replace()
+        if not self._closed:
+            self._spawn()
 
     def _acquire(self, deadline: float) -> Executor:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            if len(self._all) < self.size:
-                executor = Executor(self.memory_limit)
-                self._all.append(executor)
-                return executor
+        self.start()
         try:
             return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise PoolBusy from None
 
-    def _replace(self, executor: Executor) -> None:
-        executor.kill()
-        with self._lock:
-            if executor in self._all:
-                self._all.remove(executor)
-            replacement = Executor(self.memory_limit)
-            self._all.append(replacement)
-        self._idle.put(replacement)
-
-    def run(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Answer *job* within *timeout* seconds, or kill its executor and raise."""
-        deadline = time.monotonic() + timeout
+    def run(self, job: dict[str, Any], timeout: float | None = None, *,
+            deadline: float | None = None) -> dict[str, Any]:
+        """Answer *job* by *deadline* (a :func:`time.monotonic` time; or *timeout* seconds from
+        now), or kill its executor and raise :class:`QueryTimeout` / :class:`TooManyLong`;
+        :class:`PoolBusy` if no executor was free in time."""
+        if deadline is None:
+            deadline = time.monotonic() + (timeout or 0.0)
         executor = self._acquire(deadline)
+        long_running = False
         try:
             executor.conn.send(job)
-            if executor.conn.poll(max(0.0, deadline - time.monotonic())):
-                answer = executor.conn.recv()
-                self._idle.put(executor)
-                return answer
+            started = time.monotonic()
+            first = deadline if self.long_after is None else min(deadline,
+                                                                 started + self.long_after)
+            if executor.conn.poll(max(0.0, first - time.monotonic())):
+                return self._done(executor)
+            if time.monotonic() < deadline:
+                with self._lock:
+                    long_running = self._long < self.long_cap
+                    self._long += long_running
+                if not long_running:
+                    self._replace(executor)
+                    raise TooManyLong
+                if executor.conn.poll(max(0.0, deadline - time.monotonic())):
+                    return self._done(executor)
         except (EOFError, OSError):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 executor.process.wait(timeout=2)
             returncode = executor.process.returncode
             self._replace(executor)
             raise ExecutorCrashed(returncode, self.memory_limit > 0) from None
+        finally:
+            if long_running:
+                with self._lock:
+                    self._long -= 1
         self._replace(executor)
         raise QueryTimeout
 
+    def _done(self, executor: Executor) -> dict[str, Any]:
+        answer = executor.conn.recv()
+        self._idle.put(executor)
+        return answer
+
     def close(self) -> None:
+        self._closed = True
         with self._lock:
             for executor in self._all:
                 executor.kill()

@@ -12,10 +12,12 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
-worker_class = "gthread"
+# gthread, stamping each request's arrival (endpoint/worker.py): deadlines count from it
+worker_class = "endpoint.worker.ArrivalWorker"
 threads = _settings.threads
-# A query is stopped at C2C_QUERY_TIMEOUT by its executor; the worker itself must outlive that.
-timeout = int(_settings.query_timeout) + 30
+# A query is stopped at C2C_QUERY_TIMEOUT, a write at C2C_UPDATE_TIMEOUT, by killing their
+# process; the worker itself must outlive that.
+timeout = int(max(_settings.query_timeout, _settings.update_timeout)) + 30
 graceful_timeout = 10
 # The endpoint answers over-long URLs with a readable 414 itself (C2C_MAX_URL_BYTES), so
 # gunicorn's own request-line limit (which answers a bare 400) is lifted.
