@@ -41,8 +41,9 @@ class Admission:
         with self._lock:
             if self._clients[client] >= self.per_client:
                 raise Refused(429, "too-many-concurrent", "Too many concurrent queries",
-                              f"This client already has {self.per_client} queries running "
-                              "here (C2C_CLIENT_CONCURRENCY); wait for one to finish.",
+                              f"This client ({client}) already has {self._clients[client]} "
+                              "queries running here, the most one client may have "
+                              "(C2C_CLIENT_CONCURRENCY); wait for one to finish.",
                               self.retry_after)
             if self._total >= self.capacity:
                 raise Refused(503, "server-busy", "Server busy",

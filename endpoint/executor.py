@@ -14,20 +14,21 @@ process: heap and anonymous maps, not the store's memory-mapped files). A query 
 fails its allocation and the executor dies or answers ``memory``; the request gets 503
 (``query-memory``) and the executor is replaced, so one heavy query cannot take the machine.
 
-Run as ``python -m endpoint.executor FD [MEMORY_BYTES]`` by :class:`Executor`; the protocol is
-one pickled ``dict`` each way per job over a socket pair (:mod:`multiprocessing.connection`).
+Executors are forked by a fork server (:func:`_forkserver`, one per gunicorn worker) that has
+already imported pyoxigraph and the result writers; the protocol is one pickled ``dict`` each
+way per job over a pipe (:mod:`multiprocessing.connection`). An executor is handed out only
+after it has answered a warm-up job (:func:`warm`: the store opened, a query run).
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.context
 import queue
 import re
 import resource
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -171,7 +172,10 @@ def warm(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     """Get ready before the first job: import what answering needs, open the store and run a
     warm-up query (``path`` None: no store yet, imports only); a writer imports the write path."""
     if job.get("writer"):
-        import loaders.revise
+        import loaders.revise  # loads pyshacl, rdflib and the build
+        from loaders.validate import _default_checks
+
+        _default_checks()  # the shapes, compiled once per process
         return {"kind": "warm"}
     if job.get("path") is None:
         import loaders.results  # noqa: F401
@@ -231,11 +235,11 @@ def _limit_memory(limit_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (limit_bytes, limit_bytes))
 
 
-def _serve(fd: int, memory_limit: int = 0) -> None:
-    """The executor's loop: read a job, answer it, until the request side closes the socket."""
+def _serve(conn: Connection, memory_limit: int = 0) -> None:
+    """The executor's loop: read a job, answer it, until the request side closes the pipe."""
     _limit_memory(memory_limit)
-    conn = Connection(fd)
     stores: dict[str, Any] = {}
+    warmed = False
     while True:
         try:
             job = conn.recv()
@@ -243,6 +247,8 @@ def _serve(fd: int, memory_limit: int = 0) -> None:
             return
         try:
             answer = run_job(job, stores)
+            warmed = warmed or answer.get("kind") == "warm"
+            answer["warmed"] = warmed  # whether this executor had warmed up before answering
         except MemoryError:
             stores.clear()
             answer = {"kind": "error", "error": "memory",
@@ -260,25 +266,44 @@ def _serve(fd: int, memory_limit: int = 0) -> None:
 # The request side
 # ------------------------------------------------------------------------------------------
 
+_PRELOAD = ["endpoint.executor", "pyoxigraph", "loaders.results", "loaders.store",
+            "loaders.revise"]
+_context: multiprocessing.context.ForkServerContext | None = None
+_context_lock = threading.Lock()
+
+
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """This process's fork server: one process that has imported what executors need and forks
+    each new executor from itself, so a replacement starts in milliseconds, not the second a
+    fresh interpreter takes (it holds no store, no thread: forking it is safe)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            _context = context
+        return _context
+
+
 class Executor:
-    """One executor process and the request side of its socket."""
+    """One executor process (forked by the fork server) and the request side of its pipe."""
 
     def __init__(self, memory_limit: int = 0) -> None:
-        ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "endpoint.executor", str(theirs.fileno()),
-             str(memory_limit)],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        context = _forkserver()
+        ours, theirs = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(theirs, memory_limit), daemon=True,
+                                       name="c2c-executor")
+        self.process.start()
         theirs.close()
-        self.conn = Connection(ours.detach())
+        self.conn = ours
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             self.process.kill()
         with contextlib.suppress(OSError):
             self.conn.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            self.process.join(timeout=5)
 
 
 class ExecutorPool:
@@ -392,6 +417,8 @@ class ExecutorPool:
         :class:`PoolBusy` if no executor was free in time."""
         if deadline is None:
             deadline = time.monotonic() + (timeout or 0.0)
+        if time.monotonic() >= deadline:  # spent waiting before it got here: no executor used
+            raise QueryTimeout
         executor = self._acquire(deadline)
         long_running = False
         try:
@@ -411,9 +438,8 @@ class ExecutorPool:
                 if executor.conn.poll(max(0.0, deadline - time.monotonic())):
                     return self._done(executor)
         except (EOFError, OSError):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                executor.process.wait(timeout=2)
-            returncode = executor.process.returncode
+            executor.process.join(timeout=2)
+            returncode = executor.process.exitcode
             self._replace(executor)
             raise ExecutorCrashed(returncode, self.memory_limit > 0) from None
         finally:
@@ -435,6 +461,3 @@ class ExecutorPool:
                 executor.kill()
             self._all.clear()
 
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0)
