@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.context
+import os
 import queue
 import re
 import resource
@@ -57,13 +58,14 @@ class ExecutorCrashed(Exception):  # noqa: N818
     """The executor process died while answering (it has been replaced).
 
     ``out_of_memory`` is true when it died the way a failed allocation ends a process under
-    its memory limit (Rust's allocation failure aborts: SIGABRT; or SIGKILL, SIGSEGV)."""
+    its memory limit (Rust's allocation failure aborts: SIGABRT; or SIGSEGV, SIGBUS). A SIGKILL
+    is not counted: it comes from outside (an operator, the kernel's OOM killer)."""
 
     def __init__(self, returncode: int | None = None, memory_limited: bool = False) -> None:
         super().__init__(returncode)
         self.returncode = returncode
         self.out_of_memory = memory_limited and returncode in (
-            -signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
+            -signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS)
 
 
 # ------------------------------------------------------------------------------------------
@@ -306,6 +308,15 @@ class Executor:
             self.process.join(timeout=5)
 
 
+LONG_QUERY_NICENESS = 10
+"""How much lower the CPU priority of an executor running a long query is (``nice``)."""
+
+
+def _lower_priority(executor: Executor) -> None:
+    with contextlib.suppress(OSError, TypeError):
+        os.setpriority(os.PRIO_PROCESS, executor.process.pid, LONG_QUERY_NICENESS)
+
+
 class ExecutorPool:
     """*size* warm executor processes shared by the request threads of one worker.
 
@@ -317,6 +328,8 @@ class ExecutorPool:
     long-running; at most *long_cap* of them run at once, and a job that would exceed the cap
     is stopped (:class:`TooManyLong`). So at least ``size - long_cap`` executors are always
     idle or busy with young jobs, and cheap queries keep being answered while heavy ones run.
+    A long-running job's executor runs at a lower CPU priority (:data:`LONG_QUERY_NICENESS`),
+    and is retired afterwards.
     """
 
     def __init__(self, size: int, memory_limit: int = 0, *,
@@ -397,11 +410,25 @@ class ExecutorPool:
                 self._all.remove(executor)
 
     def _replace(self, executor: Executor) -> None:
-        self._drop(executor)
+        """Kill *executor* and start a warm replacement. The request does not wait for the
+        killed process to be reaped (a process at low priority may take a moment to die on a
+        busy machine), except in a pool with *on_replace* (the writer: its lock is released
+        only once the process is gone, and the answer must not come before)."""
+        with contextlib.suppress(OSError, ValueError):
+            executor.process.kill()
         if self.on_replace is not None:
+            self._drop(executor)
             self.on_replace()
-        if not self._closed:
-            self._spawn()
+            if not self._closed:
+                self._spawn()
+            return
+
+        def reap_and_respawn() -> None:
+            self._drop(executor)
+            if not self._closed:
+                self._warm_one()
+
+        threading.Thread(target=reap_and_respawn, daemon=True, name="c2c-replace").start()
 
     def _acquire(self, deadline: float) -> Executor:
         self.start()
@@ -435,8 +462,11 @@ class ExecutorPool:
                 if not long_running:
                     self._replace(executor)
                     raise TooManyLong
+                _lower_priority(executor)  # cheap queries get the CPU first
                 if executor.conn.poll(max(0.0, deadline - time.monotonic())):
-                    return self._done(executor)
+                    answer = executor.conn.recv()
+                    self._replace(executor)  # its priority stays low: retire it
+                    return answer
         except (EOFError, OSError):
             executor.process.join(timeout=2)
             returncode = executor.process.exitcode

@@ -48,10 +48,12 @@ def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
     except Refused as exc:
         raise Overloaded(_retry(problem(exc.status, exc.kind, exc.title, exc.detail),
                                 exc.retry_after)) from None
-    except PoolBusy:
+    except PoolBusy:  # admitted, but waited for an executor until its limit
+        current_app.extensions["c2c.metrics"].count("timeouts")
         raise Overloaded(_retry(problem(
-            503, "server-busy", "Server busy",
-            "No query executor became free before the query's time limit."))) from None
+            503, "query-timeout", "Query timed out",
+            f"No query executor became free within {settings.query_timeout:g} s of the "
+            "query's arrival.", limit_seconds=settings.query_timeout))) from None
     except TooManyLong:
         metrics.count("executor_restarts")
         raise Overloaded(_retry(problem(

@@ -39,9 +39,9 @@ def default_update_memory_mb() -> int:
 
 
 def default_executors() -> int:
-    """Query executors per worker: the machine's cores, at least 2 (one left for cheap queries
-    while the long-query cap lets the other run a heavy one)."""
-    return max(2, os.cpu_count() or 2)
+    """Query executors per worker: twice the machine's cores, at least 4 (the long-query cap
+    lets a quarter of them run heavy queries; the others stay for cheap ones)."""
+    return max(4, 2 * (os.cpu_count() or 2))
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -108,26 +108,27 @@ class Settings:
     """Whether SPARQL Update and Graph Store writes are allowed at all (``C2C_WRITABLE``)."""
     update_token: str = field(default="", repr=False)
     """Bearer token that write requests must carry (``C2C_UPDATE_TOKEN``)."""
-    threads: int = 32
+    threads: int = 64
     """Request threads per gunicorn worker (``C2C_THREADS``): enough that requests reach the
     admission control (and its deadline) instead of waiting unseen in gunicorn's queue."""
-    executors: int = 2
+    executors: int = 4
     """Query executor processes per worker (``C2C_EXECUTORS``); at most ``C2C_THREADS``.
     :meth:`from_env` derives the default from the machine (:func:`default_executors`)."""
-    queue_length: int = 28
+    queue_length: int = 58
     """Queries of one worker that may wait for an executor; more are refused with 503
     ``server-busy`` and ``Retry-After`` (``C2C_QUEUE_LENGTH``; default: threads - executors - 2,
     so that /healthz and pages always find a thread)."""
-    client_concurrency: int = 2
+    client_concurrency: int = 4
     """Queries one client (remote address, or the bearer of the update token) may have in one
     worker at once; more get 429 and ``Retry-After`` (``C2C_CLIENT_CONCURRENCY``; default: the
     executors per worker)."""
     long_query_seconds: float = 0.5
     """A query running longer than this is long-running (``C2C_LONG_QUERY_SECONDS``)."""
     long_queries: int = 1
-    """Long-running queries one worker lets run at once (``C2C_LONG_QUERIES``; default:
-    executors - 1): a query that becomes long-running when the cap is reached is stopped with
-    503 ``server-busy`` and ``Retry-After``, so heavy work never holds every executor."""
+    """Long-running queries one worker lets run at once (``C2C_LONG_QUERIES``; default: a
+    quarter of the executors, at least 1): a query that becomes long-running when the cap is
+    reached is stopped with 503 ``long-query-cap`` and ``Retry-After``, so heavy work never
+    holds every executor; a long-running query runs at a lower CPU priority."""
     update_timeout: float = 120.0
     """Hard wall-clock limit of one write (SPARQL Update, Graph Store write) in seconds, counted
     from the request's arrival, lock wait included (``C2C_UPDATE_TIMEOUT``)."""
@@ -186,7 +187,7 @@ class Settings:
                 f"C2C_BASE_IRI={base_iri!r} must be an http(s) IRI ending with '/'"
             )
         profile = (env.get("C2C_PROFILE") or "research").strip().lower()
-        threads = max(1, _int(env, "C2C_THREADS", 32))
+        threads = max(1, _int(env, "C2C_THREADS", 64))
         executors = min(threads, max(1, _int(env, "C2C_EXECUTORS", default_executors())))
         if profile not in ("research", "conformance"):
             raise ConfigError(f"C2C_PROFILE={profile!r} must be 'research' or 'conformance'")
@@ -212,7 +213,7 @@ class Settings:
             queue_length=_int(env, "C2C_QUEUE_LENGTH", max(1, threads - executors - 2)),
             client_concurrency=max(1, _int(env, "C2C_CLIENT_CONCURRENCY", executors)),
             long_query_seconds=_float(env, "C2C_LONG_QUERY_SECONDS", 0.5),
-            long_queries=max(1, _int(env, "C2C_LONG_QUERIES", max(1, executors - 1))),
+            long_queries=max(1, _int(env, "C2C_LONG_QUERIES", max(1, executors // 4))),
             update_timeout=_float(env, "C2C_UPDATE_TIMEOUT", 120.0),
             update_memory_mb=_int(env, "C2C_UPDATE_MEMORY_MB", default_update_memory_mb()),
             cache_max_age=_int(env, "C2C_CACHE_MAX_AGE", 60),
