@@ -353,7 +353,8 @@ def fuzz(port: int, rng: random.Random, cases: int) -> dict:
                  f"Accept: {rng.choice(['*/*', 'text/html', 'x/y', '', 'application/json;q=x'])}"]
         if rng.random() < 0.2:
             lines.append("Authorization: Bearer " + rng.choice(["", "x", TOKEN]))
-        if rng.random() < 0.15:
+        if rng.random() < 0.15:  # a malformed request line, version, chunk or plain noise
+            method, path = "RAW", "-"
             raw = (rng.choice([b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
                                b"POST /sparql HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
                                bytes(rng.randrange(256) for _ in range(64))]))
@@ -361,8 +362,9 @@ def fuzz(port: int, rng: random.Random, cases: int) -> dict:
             lines.append(f"Content-Length: {len(body)}")
             raw = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
                 sock.sendall(raw)
+                sock.shutdown(socket.SHUT_WR)  # the request is all there is
                 answer = b""
                 while chunk := sock.recv(65536):
                     answer += chunk
@@ -373,7 +375,8 @@ def fuzz(port: int, rng: random.Random, cases: int) -> dict:
         status = int(head[1]) if len(head) > 1 and head[1].isdigit() else 0
         statuses[status] = statuses.get(status, 0) + 1
         if status >= 500:
-            bad.append(f"{status} {method} {path[:80]}")
+            problem = answer.split(b"\r\n\r\n", 1)[-1][:160].decode("utf-8", "replace")
+            bad.append(f"{status} {method} {path[:80]} {raw[-120:]!r}: {problem}")
     outcome = {"cases": cases, "statuses": dict(sorted(statuses.items())), "5xx": bad[:20]}
     print(json.dumps({"fuzz": outcome}), flush=True)
     return outcome

@@ -2,17 +2,21 @@
 
 pyoxigraph has no query timeout, and a thread cannot be stopped, so every query runs in a
 separate process that the request thread may SIGKILL when the deadline passes. Each gunicorn
-worker keeps a pool of :class:`Executor` processes (``C2C_THREADS`` of them, one per request
-thread, so a cheap query never waits behind a slow one). An executor opens the store read-only
-(``pyoxigraph.Store.read_only``: any number of processes may read one store), evaluates the
-query, and writes the whole answer, capped at ``C2C_MAX_ROWS``, before it sends anything back.
-The request thread therefore either has a complete body to send with its 200, or an error to
-answer instead: never a 200 followed by a broken body.
+worker keeps a pool of :class:`Executor` processes (``C2C_EXECUTORS`` of them; a cap on
+long-running jobs keeps some for cheap queries, see :class:`ExecutorPool`). An executor opens
+the store read-only (``pyoxigraph.Store.read_only``: any number of processes may read one
+store), evaluates the query, and writes the whole answer, capped at ``C2C_MAX_ROWS``, before
+it sends anything back. The request thread therefore either has a complete body to send with
+its 200, or an error to answer instead: never a 200 followed by a broken body.
 
 Each executor also has a memory limit (``C2C_QUERY_MEMORY_MB``, set as ``RLIMIT_DATA`` in the
 process: heap and anonymous maps, not the store's memory-mapped files). A query that needs more
 fails its allocation and the executor dies or answers ``memory``; the request gets 503
 (``query-memory``) and the executor is replaced, so one heavy query cannot take the machine.
+
+Writes use the same machinery: a pool of one write process per worker runs
+:func:`loaders.revise.revise` (job ``revise``) under ``C2C_UPDATE_TIMEOUT`` and
+``C2C_UPDATE_MEMORY_MB``.
 
 Executors are forked by a fork server (:func:`_forkserver`, one per gunicorn worker) that has
 already imported pyoxigraph and the result writers; the protocol is one pickled ``dict`` each

@@ -1,9 +1,10 @@
 """gunicorn settings, from the one place settings live (:class:`loaders.config.Settings`).
 
 ``gunicorn -c python:endpoint.gunicorn_conf 'endpoint.app:create_app()'`` is what ``c2c serve``
-and the tests run. Threaded workers (``gthread``): each request thread hands its query to an
-executor process of its own (:mod:`endpoint.executor`), so a slow query holds one thread and
-one executor, never the worker.
+and the tests run. Threaded workers (``gthread``, stamping each request's arrival): each request
+thread hands its query to an executor process (:mod:`endpoint.executor`) after admission control
+(:mod:`endpoint.admission`), so a slow query holds one thread and one executor, never the
+worker.
 """
 
 from loaders.config import Settings
