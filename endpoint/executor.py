@@ -272,8 +272,7 @@ def _serve(conn: Connection, memory_limit: int = 0) -> None:
 # The request side
 # ------------------------------------------------------------------------------------------
 
-_PRELOAD = ["endpoint.executor", "pyoxigraph", "loaders.results", "loaders.store",
-            "loaders.revise"]
+_PRELOAD = ["endpoint.executor", "endpoint.preload"]
 _context: multiprocessing.context.ForkServerContext | None = None
 _context_lock = threading.Lock()
 

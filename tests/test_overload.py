@@ -33,7 +33,7 @@ import pytest
 
 from loaders.config import Settings
 from loaders.store import _COMPLETE_MARKER, StoreLocation
-from tests.conftest import DATA, free_port, run_gunicorn
+from tests.conftest import free_port, run_gunicorn
 
 LIMIT = 2.0
 UPDATE_LIMIT = 6.0
@@ -52,14 +52,11 @@ HUNGRY_UPDATE = ("INSERT { GRAPH <https://w3id.org/c2c/graph/hungry> { ?a ?b ?f 
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from loaders.build import build
-
-    store = tmp_path_factory.mktemp("overload-store")
-    settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
-                                                    dumps=store / "dumps", public_lists=False)
-    build(settings, progress=False)
-    return settings
+def settings(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the session's build (these tests write to it and repoint ``current``)."""
+    store = tmp_path_factory.mktemp("overload") / "store"
+    shutil.copytree(built.store, store, symlinks=True)
+    return built.with_overrides(store=store, dumps=store / "dumps")
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +351,7 @@ def test_an_executor_that_cannot_warm_up_is_never_handed_out(tmp_path: Path) -> 
     try:
         with pytest.raises(PoolBusy):
             pool.run({"op": "query", "path": missing, "query": CHEAP,
-                      "solution_format": "json"}, timeout=3)
+                      "solution_format": "json"}, timeout=1.5)
         assert pool.last_warm_error
     finally:
         pool.close()
