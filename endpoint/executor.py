@@ -30,12 +30,12 @@ import contextlib
 import multiprocessing
 import multiprocessing.context
 import os
-import queue
 import re
 import resource
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -347,7 +347,8 @@ class ExecutorPool:
         self.long_cap = size if long_cap is None else long_cap
         self.warm_timeout = warm_timeout
         self.on_replace = on_replace
-        self._idle: queue.LifoQueue[Executor] = queue.LifoQueue()
+        self._idle: list[Executor] = []  # the last returned is handed out first (warm caches)
+        self._waiters: deque[tuple[threading.Event, list[Executor]]] = deque()
         self._lock = threading.Lock()
         self._all: list[Executor] = []
         self._long = 0
@@ -385,7 +386,7 @@ class ExecutorPool:
                 if self._closed:
                     self._drop(executor)
                     return
-                self._idle.put(executor)
+                self._release(executor)
                 return
             self.last_warm_error = error
             self._drop(executor)
@@ -434,11 +435,36 @@ class ExecutorPool:
         threading.Thread(target=reap_and_respawn, daemon=True, name="c2c-replace").start()
 
     def _acquire(self, deadline: float) -> Executor:
+        """An idle executor, or the first one returned while this request is the longest
+        waiting: first come, first served, so that under load no request waits until its limit
+        while later ones overtake it (a plain queue lets a newcomer take an executor that a
+        waiter was about to get)."""
         self.start()
-        try:
-            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise PoolBusy from None
+        with self._lock:
+            if self._idle and not self._waiters:
+                return self._idle.pop()
+            handed: list[Executor] = []
+            ticket = (threading.Event(), handed)
+            self._waiters.append(ticket)
+        ticket[0].wait(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            if not handed:
+                self._waiters.remove(ticket)
+                raise PoolBusy
+        if time.monotonic() >= deadline:  # handed over just as its time ran out
+            self._release(handed[0])
+            raise PoolBusy
+        return handed[0]
+
+    def _release(self, executor: Executor) -> None:
+        """Give *executor* to the longest-waiting request, or make it idle."""
+        with self._lock:
+            if self._waiters:
+                event, handed = self._waiters.popleft()
+                handed.append(executor)
+                event.set()
+            else:
+                self._idle.append(executor)
 
     def run(self, job: dict[str, Any], timeout: float | None = None, *,
             deadline: float | None = None) -> dict[str, Any]:
@@ -484,7 +510,7 @@ class ExecutorPool:
 
     def _done(self, executor: Executor) -> dict[str, Any]:
         answer = executor.conn.recv()
-        self._idle.put(executor)
+        self._release(executor)
         return answer
 
     def close(self) -> None:
