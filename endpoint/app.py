@@ -20,9 +20,10 @@ from flask import Flask, Response, g, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from endpoint import http
+from endpoint.admission import Admission
 from endpoint.caching import ResultCache
 from endpoint.dumps import Dumps
-from endpoint.executor import ExecutorPool
+from endpoint.executor import WARM_UP_QUERY, ExecutorCrashed, ExecutorPool, PoolBusy, QueryTimeout
 from endpoint.front import blueprint as front_blueprint
 from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.linked_data import blueprint as linked_data_blueprint
@@ -33,10 +34,12 @@ from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
 from endpoint.store import ServedStore
+from endpoint.worker import arrival
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import StoreError
 from loaders.results import Format
+from loaders.store import StoreLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "var" / "node" / "node_modules"
@@ -55,18 +58,24 @@ its d3-array) to project, topojson-client to decode, world-atlas's Natural Earth
 QUERY_LOG = logging.getLogger("c2c.query")
 SLOW_LOG = logging.getLogger("c2c.query.slow")
 _LOGGED = {"sparql.sparql", "graph_store.graph_store"}
+_HEALTH_SECONDS = 5.0
+_FIRST_HEALTH_SECONDS = 30.0
+"""How long /healthz waits for its query (the first time: for its executor to start too)."""
 _PROBLEM_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
                   406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}
 
 
 def _configure_logging() -> None:
-    for logger in (QUERY_LOG, SLOW_LOG):
-        if not logger.handlers:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
-            logger.propagate = True
+    """One handler, on the query log. The slow-query log is its child and propagates to it: it
+    had a handler of its own too, so each slow query was written twice."""
+    if not QUERY_LOG.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        QUERY_LOG.addHandler(handler)
+    QUERY_LOG.setLevel(logging.INFO)
+    SLOW_LOG.setLevel(logging.INFO)
+    for extra in list(SLOW_LOG.handlers):
+        SLOW_LOG.removeHandler(extra)
 
 
 def maps_available() -> bool:
@@ -84,10 +93,36 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["c2c.settings"] = settings
-    app.extensions["c2c.store"] = ServedStore(settings.store)
-    pool = ExecutorPool(settings.threads, settings.query_memory_mb * 1024 * 1024)
+    served = ServedStore(settings.store)
+    app.extensions["c2c.store"] = served
+
+    def warm_job() -> dict:
+        try:
+            path, _info = served.current()
+        except StoreError:
+            return {"op": "warm", "path": None}
+        return {"op": "warm", "path": str(path)}
+
+    executors = min(settings.executors, settings.threads)
+    pool = ExecutorPool(executors, settings.query_memory_mb * 1024 * 1024, warm_job=warm_job,
+                        long_after=settings.long_query_seconds,
+                        long_cap=min(settings.long_queries, executors))
     pool.start()
     app.extensions["c2c.pool"] = pool
+    # /healthz has an executor of its own: it answers through a real query, never behind
+    # heavy work
+    app.extensions["c2c.health"] = ExecutorPool(1, settings.query_memory_mb * 1024 * 1024,
+                                                warm_job=lambda: {"op": "warm", "path": None})
+    # writes run one at a time in a killable process of their own (loaders.revise); one killed
+    # at its limit leaves its unfinished copy behind, removed here
+    app.extensions["c2c.writer"] = ExecutorPool(
+        1, settings.update_memory_mb * 1024 * 1024,
+        warm_job=lambda: {"op": "warm", "writer": True},
+        on_replace=lambda: StoreLocation(settings.store).prune())
+    if settings.writable:
+        app.extensions["c2c.writer"].start()
+    app.extensions["c2c.admission"] = Admission(executors + settings.queue_length,
+                                                settings.client_concurrency)
     app.extensions["c2c.cache"] = ResultCache(settings.result_cache_bytes) \
         if settings.result_cache_bytes else None
     app.extensions["c2c.metrics"] = Metrics(settings.metrics)
@@ -101,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.before_request
     def start_clock() -> None:
-        g.c2c_started = time.monotonic()
+        g.c2c_started = arrival() or time.monotonic()  # deadlines count from the arrival
         g.c2c_log = {}
 
     @app.after_request
@@ -146,15 +181,26 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Response:
-        served = app.extensions["c2c.store"]
+        """Healthy when a real query is answered, through an executor, within a few seconds."""
+        health = app.extensions["c2c.health"]
         try:
-            served.get().query("ASK {}")
-            info = served.info
+            path, info = served.current()
+            wait = _HEALTH_SECONDS if health.started else _FIRST_HEALTH_SECONDS
+            answer = health.run({"op": "query", "path": str(path), "query": WARM_UP_QUERY,
+                                 "solution_format": "json"}, timeout=wait)
+            if answer.get("kind") != "boolean":
+                raise StoreError(answer.get("message") or "the health query failed")
             body = {"status": "ok", "version": info.version, "triples": info.quads,
                     "c2c": __version__}
             status = 200
         except StoreError as exc:
             body, status = {"status": "unavailable", "detail": str(exc)}, 503
+        except (QueryTimeout, PoolBusy, ExecutorCrashed) as exc:
+            detail = health.last_warm_error or {
+                QueryTimeout: "the health query did not finish in time",
+                PoolBusy: "no executor could start", ExecutorCrashed: "the executor died",
+            }[type(exc)]
+            body, status = {"status": "unavailable", "detail": detail}, 503
         return Response(json.dumps(body), status=status, content_type="application/json",
                         headers={"Cache-Control": "no-store"})
 

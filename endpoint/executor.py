@@ -2,35 +2,41 @@
 
 pyoxigraph has no query timeout, and a thread cannot be stopped, so every query runs in a
 separate process that the request thread may SIGKILL when the deadline passes. Each gunicorn
-worker keeps a pool of :class:`Executor` processes (``C2C_THREADS`` of them, one per request
-thread, so a cheap query never waits behind a slow one). An executor opens the store read-only
-(``pyoxigraph.Store.read_only``: any number of processes may read one store), evaluates the
-query, and writes the whole answer, capped at ``C2C_MAX_ROWS``, before it sends anything back.
-The request thread therefore either has a complete body to send with its 200, or an error to
-answer instead: never a 200 followed by a broken body.
+worker keeps a pool of :class:`Executor` processes (``C2C_EXECUTORS`` of them; a cap on
+long-running jobs keeps some for cheap queries, see :class:`ExecutorPool`). An executor opens
+the store read-only (``pyoxigraph.Store.read_only``: any number of processes may read one
+store), evaluates the query, and writes the whole answer, capped at ``C2C_MAX_ROWS``, before
+it sends anything back. The request thread therefore either has a complete body to send with
+its 200, or an error to answer instead: never a 200 followed by a broken body.
 
 Each executor also has a memory limit (``C2C_QUERY_MEMORY_MB``, set as ``RLIMIT_DATA`` in the
 process: heap and anonymous maps, not the store's memory-mapped files). A query that needs more
 fails its allocation and the executor dies or answers ``memory``; the request gets 503
 (``query-memory``) and the executor is replaced, so one heavy query cannot take the machine.
 
-Run as ``python -m endpoint.executor FD [MEMORY_BYTES]`` by :class:`Executor`; the protocol is
-one pickled ``dict`` each way per job over a socket pair (:mod:`multiprocessing.connection`).
+Writes use the same machinery: a pool of one write process per worker runs
+:func:`loaders.revise.revise` (job ``revise``) under ``C2C_UPDATE_TIMEOUT`` and
+``C2C_UPDATE_MEMORY_MB``.
+
+Executors are forked by a fork server (:func:`_forkserver`, one per gunicorn worker) that has
+already imported pyoxigraph and the result writers; the protocol is one pickled ``dict`` each
+way per job over a pipe (:mod:`multiprocessing.connection`). An executor is handed out only
+after it has answered a warm-up job (:func:`warm`: the store opened, a query run).
 """
 
 from __future__ import annotations
 
 import contextlib
-import queue
+import multiprocessing
+import multiprocessing.context
+import os
 import re
 import resource
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,24 +46,30 @@ _POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
 class QueryTimeout(Exception):  # noqa: N818 - the name says what happened
-    """The query did not finish within its deadline; its executor was killed."""
+    """The job did not finish within its deadline; its executor was killed."""
 
 
 class PoolBusy(Exception):  # noqa: N818
-    """Every executor stayed busy until the deadline."""
+    """No executor became free before the deadline."""
+
+
+class TooManyLong(Exception):  # noqa: N818
+    """The job became long-running while the worker's cap of long-running jobs was reached;
+    its executor was killed so that heavy work never holds every executor."""
 
 
 class ExecutorCrashed(Exception):  # noqa: N818
     """The executor process died while answering (it has been replaced).
 
     ``out_of_memory`` is true when it died the way a failed allocation ends a process under
-    its memory limit (Rust's allocation failure aborts: SIGABRT; or SIGKILL, SIGSEGV)."""
+    its memory limit (Rust's allocation failure aborts: SIGABRT; or SIGSEGV, SIGBUS). A SIGKILL
+    is not counted: it comes from outside (an operator, the kernel's OOM killer)."""
 
     def __init__(self, returncode: int | None = None, memory_limited: bool = False) -> None:
         super().__init__(returncode)
         self.returncode = returncode
         self.out_of_memory = memory_limited and returncode in (
-            -signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
+            -signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS)
 
 
 # ------------------------------------------------------------------------------------------
@@ -97,6 +109,10 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     )
     from loaders.store import OxigraphStore
 
+    if job["op"] == "warm":
+        return warm(job, stores)
+    if job["op"] == "revise":
+        return revise_job(job)
     path = job["path"]
     store = stores.get(path)
     if store is None:
@@ -155,17 +171,81 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "error", "error": "evaluation", "message": str(exc)}
 
 
+WARM_UP_QUERY = "ASK { ?s ?p ?o }"
+
+
+def warm(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
+    """Get ready before the first job: import what answering needs, open the store and run a
+    warm-up query (``path`` None: no store yet, imports only); a writer imports the write path."""
+    if job.get("writer"):
+        import loaders.revise  # loads pyshacl, rdflib and the build
+        from loaders.validate import _default_checks
+
+        _default_checks()  # the shapes, compiled once per process
+        return {"kind": "warm"}
+    if job.get("path") is None:
+        import loaders.results  # noqa: F401
+        return {"kind": "warm"}
+    answer = run_job({"op": "query", "path": job["path"], "query": WARM_UP_QUERY,
+                      "solution_format": "json"}, stores)
+    if answer["kind"] != "boolean":
+        return {"kind": "error", "error": "warm-up", "message": answer.get("message", "")}
+    return {"kind": "warm"}
+
+
+def revise_job(job: dict[str, Any]) -> dict[str, Any]:
+    """One write, copy-on-write (:func:`loaders.revise.revise`), in this killable process: a
+    SPARQL Update (``update``) or a Graph Store write (``gsp``: method, graph, N-Triples)."""
+    import pyoxigraph as ox
+
+    from loaders.errors import StoreError, ValidationFailed
+    from loaders.revise import revise
+
+    settings = job["settings"]
+    if "update" in job:
+        def change(store: Any) -> None:
+            store.update(job["update"], base_iri=settings.base_iri)
+    else:
+        gsp = job["gsp"]
+        target = ox.NamedNode(gsp["graph"]) if gsp["graph"] else ox.DefaultGraph()
+        triples = list(ox.parse(gsp["ntriples"], format=ox.RdfFormat.N_TRIPLES))
+
+        def change(store: Any) -> None:
+            raw = store.raw
+            if gsp["method"] in ("PUT", "DELETE"):
+                if gsp["graph"] is None:
+                    raw.clear_graph(target)
+                elif raw.contains_named_graph(target):
+                    raw.remove_graph(target)
+            if gsp["method"] in ("PUT", "POST"):
+                raw.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+                if gsp["graph"] is not None:
+                    raw.add_graph(target)
+    try:
+        revise(settings, change)
+    except SyntaxError as exc:
+        return {"kind": "error", "error": "syntax", "message": str(exc)}
+    except ValidationFailed as exc:
+        return {"kind": "error", "error": "shacl", "count": len(exc.violations),
+                "violations": [str(v) for v in exc.violations[:50]]}
+    except StoreError as exc:
+        return {"kind": "error", "error": "store", "message": str(exc)}
+    except OSError as exc:
+        return {"kind": "error", "error": "evaluation", "message": str(exc)}
+    return {"kind": "revised"}
+
+
 def _limit_memory(limit_bytes: int) -> None:
     """Cap this process's heap and anonymous memory (``RLIMIT_DATA``); 0 leaves it unlimited."""
     if limit_bytes > 0:
         resource.setrlimit(resource.RLIMIT_DATA, (limit_bytes, limit_bytes))
 
 
-def _serve(fd: int, memory_limit: int = 0) -> None:
-    """The executor's loop: read a job, answer it, until the request side closes the socket."""
+def _serve(conn: Connection, memory_limit: int = 0) -> None:
+    """The executor's loop: read a job, answer it, until the request side closes the pipe."""
     _limit_memory(memory_limit)
-    conn = Connection(fd)
     stores: dict[str, Any] = {}
+    warmed = False
     while True:
         try:
             job = conn.recv()
@@ -173,6 +253,8 @@ def _serve(fd: int, memory_limit: int = 0) -> None:
             return
         try:
             answer = run_job(job, stores)
+            warmed = warmed or answer.get("kind") == "warm"
+            answer["warmed"] = warmed  # whether this executor had warmed up before answering
         except MemoryError:
             stores.clear()
             answer = {"kind": "error", "error": "memory",
@@ -190,94 +272,251 @@ def _serve(fd: int, memory_limit: int = 0) -> None:
 # The request side
 # ------------------------------------------------------------------------------------------
 
+_PRELOAD = ["endpoint.executor", "endpoint.preload"]
+_context: multiprocessing.context.ForkServerContext | None = None
+_context_lock = threading.Lock()
+
+
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """This process's fork server: one process that has imported what executors need and forks
+    each new executor from itself, so a replacement starts in milliseconds, not the second a
+    fresh interpreter takes (it holds no store, no thread: forking it is safe)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            _context = context
+        return _context
+
+
 class Executor:
-    """One executor process and the request side of its socket."""
+    """One executor process (forked by the fork server) and the request side of its pipe."""
 
     def __init__(self, memory_limit: int = 0) -> None:
-        ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "endpoint.executor", str(theirs.fileno()),
-             str(memory_limit)],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        context = _forkserver()
+        ours, theirs = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(theirs, memory_limit), daemon=True,
+                                       name="c2c-executor")
+        self.process.start()
         theirs.close()
-        self.conn = Connection(ours.detach())
+        self.conn = ours
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             self.process.kill()
         with contextlib.suppress(OSError):
             self.conn.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            self.process.join(timeout=5)
+
+
+LONG_QUERY_NICENESS = 10
+"""How much lower the CPU priority of an executor running a long query is (``nice``)."""
+
+
+def _lower_priority(executor: Executor) -> None:
+    with contextlib.suppress(OSError, TypeError):
+        os.setpriority(os.PRIO_PROCESS, executor.process.pid, LONG_QUERY_NICENESS)
 
 
 class ExecutorPool:
-    """*size* executor processes shared by the request threads of one worker."""
+    """*size* warm executor processes shared by the request threads of one worker.
 
-    def __init__(self, size: int, memory_limit: int = 0) -> None:
+    An executor is handed out only once it has answered a warm-up job (:func:`warm`: the store
+    opened and a query run); one that is killed (deadline, long-query cap) or died is replaced
+    by a new one that warms up in a background thread, so no request waits for a cold start.
+
+    *long_after* and *long_cap*: a job still running after *long_after* seconds is
+    long-running; at most *long_cap* of them run at once, and a job that would exceed the cap
+    is stopped (:class:`TooManyLong`). So at least ``size - long_cap`` executors are always
+    idle or busy with young jobs, and cheap queries keep being answered while heavy ones run.
+    A long-running job's executor runs at a lower CPU priority (:data:`LONG_QUERY_NICENESS`),
+    and is retired afterwards.
+    """
+
+    def __init__(self, size: int, memory_limit: int = 0, *,
+                 warm_job: Callable[[], dict[str, Any]] | None = None,
+                 long_after: float | None = None, long_cap: int | None = None,
+                 warm_timeout: float = 60.0, on_replace: Callable[[], None] | None = None
+                 ) -> None:
         self.size = size
         self.memory_limit = memory_limit
-        self._idle: queue.LifoQueue[Executor] = queue.LifoQueue()
+        self.warm_job = warm_job or (lambda: {"op": "warm", "path": None})
+        self.long_after = long_after
+        self.long_cap = size if long_cap is None else long_cap
+        self.warm_timeout = warm_timeout
+        self.on_replace = on_replace
+        self._idle: list[Executor] = []  # the last returned is handed out first (warm caches)
+        self._waiters: deque[tuple[threading.Event, list[Executor]]] = deque()
         self._lock = threading.Lock()
         self._all: list[Executor] = []
+        self._long = 0
+        self._closed = False
+        self._started = False
+        self.last_warm_error: str | None = None
+        """Why the last warm-up failed (None once one has succeeded since)."""
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     def start(self) -> None:
-        """Start every executor now, so the first queries do not pay for the start-up."""
+        """Start and warm every executor in the background (idempotent)."""
         with self._lock:
-            while len(self._all) < self.size:
-                executor = Executor(self.memory_limit)
-                self._all.append(executor)
-                self._idle.put(executor)
+            if self._started:
+                return
+            self._started = True
+        for _ in range(self.size):
+            self._spawn()
 
-    def _acquire(self, deadline: float) -> Executor:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            if len(self._all) < self.size:
-                executor = Executor(self.memory_limit)
-                self._all.append(executor)
-                return executor
-        try:
-            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise PoolBusy from None
+    def _spawn(self) -> None:
+        threading.Thread(target=self._warm_one, daemon=True, name="c2c-warm").start()
 
-    def _replace(self, executor: Executor) -> None:
+    def _warm_one(self) -> None:
+        """Start an executor, warm it, hand it out; retry (with a pause) until one is warm."""
+        pause = 0.2
+        while not self._closed:
+            executor = Executor(self.memory_limit)
+            with self._lock:
+                self._all.append(executor)
+            error = self._warm(executor)
+            if error is None:
+                self.last_warm_error = None
+                if self._closed:
+                    self._drop(executor)
+                    return
+                self._release(executor)
+                return
+            self.last_warm_error = error
+            self._drop(executor)
+            time.sleep(pause)  # a back-off before the next attempt, not a wait for readiness
+            pause = min(5.0, pause * 2)
+
+    def _warm(self, executor: Executor) -> str | None:
+        try:
+            executor.conn.send(self.warm_job())
+            if not executor.conn.poll(self.warm_timeout):
+                return f"no warm-up answer within {self.warm_timeout:g} s"
+            answer = executor.conn.recv()
+        except (EOFError, OSError) as exc:
+            return f"the executor died while warming up: {exc or type(exc).__name__}"
+        except Exception as exc:  # the warm-up job itself could not be made (no store)
+            return str(exc)
+        if answer.get("kind") != "warm":
+            return answer.get("message") or str(answer)
+        return None
+
+    def _drop(self, executor: Executor) -> None:
         executor.kill()
         with self._lock:
             if executor in self._all:
                 self._all.remove(executor)
-            replacement = Executor(self.memory_limit)
-            self._all.append(replacement)
-        self._idle.put(replacement)
 
-    def run(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Answer *job* within *timeout* seconds, or kill its executor and raise."""
-        deadline = time.monotonic() + timeout
+    def _replace(self, executor: Executor) -> None:
+        """Kill *executor* and start a warm replacement. The request does not wait for the
+        killed process to be reaped (a process at low priority may take a moment to die on a
+        busy machine), except in a pool with *on_replace* (the writer: its lock is released
+        only once the process is gone, and the answer must not come before)."""
+        with contextlib.suppress(OSError, ValueError):
+            executor.process.kill()
+        if self.on_replace is not None:
+            self._drop(executor)
+            self.on_replace()
+            if not self._closed:
+                self._spawn()
+            return
+
+        def reap_and_respawn() -> None:
+            self._drop(executor)
+            if not self._closed:
+                self._warm_one()
+
+        threading.Thread(target=reap_and_respawn, daemon=True, name="c2c-replace").start()
+
+    def _acquire(self, deadline: float) -> Executor:
+        """An idle executor, or the first one returned while this request is the longest
+        waiting: first come, first served, so that under load no request waits until its limit
+        while later ones overtake it (a plain queue lets a newcomer take an executor that a
+        waiter was about to get)."""
+        self.start()
+        with self._lock:
+            if self._idle and not self._waiters:
+                return self._idle.pop()
+            handed: list[Executor] = []
+            ticket = (threading.Event(), handed)
+            self._waiters.append(ticket)
+        ticket[0].wait(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            if not handed:
+                self._waiters.remove(ticket)
+                raise PoolBusy
+        if time.monotonic() >= deadline:  # handed over just as its time ran out
+            self._release(handed[0])
+            raise PoolBusy
+        return handed[0]
+
+    def _release(self, executor: Executor) -> None:
+        """Give *executor* to the longest-waiting request, or make it idle."""
+        with self._lock:
+            if self._waiters:
+                event, handed = self._waiters.popleft()
+                handed.append(executor)
+                event.set()
+            else:
+                self._idle.append(executor)
+
+    def run(self, job: dict[str, Any], timeout: float | None = None, *,
+            deadline: float | None = None) -> dict[str, Any]:
+        """Answer *job* by *deadline* (a :func:`time.monotonic` time; or *timeout* seconds from
+        now), or kill its executor and raise :class:`QueryTimeout` / :class:`TooManyLong`;
+        :class:`PoolBusy` if no executor was free in time."""
+        if deadline is None:
+            deadline = time.monotonic() + (timeout or 0.0)
+        if time.monotonic() >= deadline:  # spent waiting before it got here: no executor used
+            raise QueryTimeout
         executor = self._acquire(deadline)
+        long_running = False
         try:
             executor.conn.send(job)
-            if executor.conn.poll(max(0.0, deadline - time.monotonic())):
-                answer = executor.conn.recv()
-                self._idle.put(executor)
-                return answer
+            started = time.monotonic()
+            first = deadline if self.long_after is None else min(deadline,
+                                                                 started + self.long_after)
+            if executor.conn.poll(max(0.0, first - time.monotonic())):
+                return self._done(executor)
+            if time.monotonic() < deadline:
+                with self._lock:
+                    long_running = self._long < self.long_cap
+                    self._long += long_running
+                if not long_running:
+                    self._replace(executor)
+                    raise TooManyLong
+                _lower_priority(executor)  # cheap queries get the CPU first
+                if executor.conn.poll(max(0.0, deadline - time.monotonic())):
+                    answer = executor.conn.recv()
+                    self._replace(executor)  # its priority stays low: retire it
+                    return answer
         except (EOFError, OSError):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                executor.process.wait(timeout=2)
-            returncode = executor.process.returncode
+            executor.process.join(timeout=2)
+            returncode = executor.process.exitcode
             self._replace(executor)
             raise ExecutorCrashed(returncode, self.memory_limit > 0) from None
+        finally:
+            if long_running:
+                with self._lock:
+                    self._long -= 1
         self._replace(executor)
         raise QueryTimeout
 
+    def _done(self, executor: Executor) -> dict[str, Any]:
+        answer = executor.conn.recv()
+        self._release(executor)
+        return answer
+
     def close(self) -> None:
+        self._closed = True
         with self._lock:
             for executor in self._all:
                 executor.kill()
             self._all.clear()
 
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0)

@@ -5,7 +5,8 @@ itself (neither) creates a new graph ``{C2C_BASE_IRI}graph/new/{uuid}`` and answ
 IRI in ``Location``. GET and HEAD are open to everyone and give the graph's triples sorted,
 so the same version gives byte-identical output; PUT, POST and DELETE need a writable
 deployment and the bearer token, and go through :func:`loaders.revise.revise` like SPARQL
-Update (copy, change, derive, validate, switch).
+Update (copy, change, derive, validate, switch), in the killable write process
+(:func:`endpoint.running.run_write`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from flask import Blueprint, Response, current_app, request
 
 from endpoint.auth import write_refusal
 from endpoint.caching import etag_for, http_date, not_modified
-from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
+from endpoint.executor import ExecutorCrashed, QueryTimeout
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
+from endpoint.running import Overloaded, WriteFailed, run_read, run_write
 from loaders.config import Settings
-from loaders.errors import ValidationFailed
 from loaders.results import GRAPH_FORMATS
 
 blueprint = Blueprint("graph_store", __name__)
@@ -71,8 +72,10 @@ def _read(settings: Settings, graph: str | None) -> Response:
         return Response(status=304, headers=headers)
     job = {"op": "graph", "path": str(build), "graph": graph, "graph_format": fmt.name}
     try:
-        answer = current_app.extensions["c2c.pool"].run(job, settings.query_timeout)
-    except (QueryTimeout, PoolBusy, ExecutorCrashed):
+        answer = run_read(job, settings)
+    except Overloaded as exc:
+        return exc.response
+    except (QueryTimeout, ExecutorCrashed):
         return problem(503, "query-timeout", "Graph read timed out",
                        f"The graph could not be written within {settings.query_timeout:g} s.")
     if answer["kind"] == "missing":
@@ -86,8 +89,6 @@ def _write(settings: Settings, graph: str | None) -> Response:
     refusal = write_refusal(settings)
     if refusal is not None:
         return refusal
-    from loaders.revise import revise
-
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
     triples: list[ox.Triple] = []
     if request.method in ("PUT", "POST"):
@@ -113,24 +114,21 @@ def _write(settings: Settings, graph: str | None) -> Response:
     if request.method == "DELETE" and not existed:
         return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
 
-    def change(store) -> None:
-        raw = store.raw
-        if request.method in ("PUT", "DELETE"):
-            if graph is None:
-                raw.clear_graph(target)
-            elif raw.contains_named_graph(target):
-                raw.remove_graph(target)
-        if request.method in ("PUT", "POST"):
-            raw.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-            if graph is not None:
-                raw.add_graph(target)
-
+    ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+    job = {"op": "revise", "settings": settings,
+           "gsp": {"method": request.method, "graph": graph, "ntriples": ntriples}}
     try:
-        revise(settings, change)
-    except ValidationFailed as exc:
-        return problem(422, "shacl-violation", "The write breaks the shapes",
-                       f"{len(exc.violations)} SHACL violation(s); nothing was changed.",
-                       violations=[str(v) for v in exc.violations[:50]])
+        answer = run_write(job, settings)
+    except WriteFailed as exc:
+        return exc.response
+    if answer["kind"] == "error":
+        if answer["error"] == "shacl":
+            return problem(422, "shacl-violation", "The write breaks the shapes",
+                           f"{answer['count']} SHACL violation(s); nothing was changed.",
+                           violations=answer["violations"])
+        if answer["error"] == "store":
+            return problem(503, "store-unavailable", "No store to serve", answer["message"])
+        return problem(500, "internal", "Internal error while writing", answer["message"])
     current_app.extensions["c2c.metrics"].count("updates")
     if not existed and request.method in ("PUT", "POST"):
         return Response(status=201, headers={"Location": graph} if graph else None)

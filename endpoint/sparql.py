@@ -20,14 +20,14 @@ from flask import Blueprint, Response, current_app, g, request
 
 from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
-from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
+from endpoint.executor import ExecutorCrashed, QueryTimeout
 from endpoint.federation import keywords, refused_targets
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
+from endpoint.running import Overloaded, WriteFailed, run_read, run_write
 from endpoint.service import service_description
 from endpoint.update_dataset import with_using
 from loaders.config import Settings
-from loaders.errors import ValidationFailed
 from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format
 
 blueprint = Blueprint("sparql", __name__)
@@ -217,21 +217,17 @@ def _query(op: Operation, settings: Settings) -> Response:
            "base_iri": settings.base_iri, "solution_format": formats[0],
            "graph_format": formats[1], "offset": offset, "limit": settings.max_rows,
            "fail_after_rows": settings.fail_after_rows}
-    pool = current_app.extensions["c2c.pool"]
     try:
-        answer = pool.run(job, settings.query_timeout)
+        answer = run_read(job, settings)
     except QueryTimeout:
         current_app.extensions["c2c.metrics"].count("timeouts")
         current_app.extensions["c2c.metrics"].count("executor_restarts")
         return problem(503, "query-timeout", "Query timed out",
-                       f"The query did not finish within {settings.query_timeout:g} s and was "
-                       "stopped. Narrow it, add a LIMIT, or run it on a dump.",
+                       f"The query did not finish within {settings.query_timeout:g} s of its "
+                       "arrival and was stopped. Narrow it, add a LIMIT, or run it on a dump.",
                        limit_seconds=settings.query_timeout)
-    except PoolBusy:
-        response = problem(503, "server-busy", "Server busy",
-                           "Every query executor stayed busy until the time limit.")
-        response.headers["Retry-After"] = "1"
-        return response
+    except Overloaded as exc:
+        return exc.response
     except ExecutorCrashed as crash:
         current_app.extensions["c2c.metrics"].count("executor_restarts")
         if crash.out_of_memory:
@@ -289,20 +285,24 @@ def _update(op: Operation, settings: Settings) -> Response:
             return _bad("using-graph-uri/using-named-graph-uri together with USING or WITH "
                         "in the update.")
         text = with_using(op.text, op.default_graphs or [], op.named_graphs or [])
-    from loaders.revise import revise
-
     g.c2c_log.update(update_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
                      update=op.text)
     try:
-        revise(settings, lambda store: store.update(text, base_iri=settings.base_iri))
-    except SyntaxError as exc:
-        return problem(400, "update-syntax", "SPARQL Update syntax error", str(exc))
-    except ValidationFailed as exc:
-        return problem(422, "shacl-violation", "The update breaks the shapes",
-                       f"{len(exc.violations)} SHACL violation(s); nothing was changed.",
-                       violations=[str(v) for v in exc.violations[:50]])
-    except OSError as exc:
-        return problem(400, "update-failed", "Update failed", str(exc))
+        answer = run_write({"op": "revise", "settings": settings, "update": text}, settings)
+    except WriteFailed as exc:
+        return exc.response
+    if answer["kind"] == "error":
+        if answer["error"] == "syntax":
+            return problem(400, "update-syntax", "SPARQL Update syntax error", answer["message"])
+        if answer["error"] == "shacl":
+            return problem(422, "shacl-violation", "The update breaks the shapes",
+                           f"{answer['count']} SHACL violation(s); nothing was changed.",
+                           violations=answer["violations"])
+        if answer["error"] == "store":
+            return problem(503, "store-unavailable", "No store to serve", answer["message"])
+        if answer["error"] == "evaluation":
+            return problem(400, "update-failed", "Update failed", answer["message"])
+        return problem(500, "internal", "Internal error while writing", answer["message"])
     current_app.extensions["c2c.metrics"].count("updates")
     return Response(status=204)
 

@@ -26,10 +26,22 @@ def _machine_memory_mb() -> int:
         return 4096
 
 
-def default_query_memory_mb(workers: int, threads: int) -> int:
-    """Half the machine's memory shared by every executor (workers x threads), between 256 MiB
+def default_query_memory_mb(workers: int, executors: int) -> int:
+    """Half the machine's memory shared by every executor (workers x executors), between 256 MiB
     and 4 GiB each: all executors at their limit at once still leave half the machine."""
-    return max(256, min(4096, _machine_memory_mb() // (2 * workers * threads)))
+    return max(256, min(4096, _machine_memory_mb() // (2 * workers * executors)))
+
+
+def default_update_memory_mb() -> int:
+    """A quarter of the machine's memory, between 1 and 8 GiB: one update (copy, derivation,
+    SHACL validation) runs at a time, whatever the number of workers."""
+    return max(1024, min(8192, _machine_memory_mb() // 4))
+
+
+def default_executors() -> int:
+    """Query executors per worker: twice the machine's cores, at least 4 (the long-query cap
+    lets a quarter of them run heavy queries; the others stay for cheap ones)."""
+    return max(4, 2 * (os.cpu_count() or 2))
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -96,8 +108,33 @@ class Settings:
     """Whether SPARQL Update and Graph Store writes are allowed at all (``C2C_WRITABLE``)."""
     update_token: str = field(default="", repr=False)
     """Bearer token that write requests must carry (``C2C_UPDATE_TOKEN``)."""
-    threads: int = 4
-    """Request threads per worker, and query executor processes per worker (``C2C_THREADS``)."""
+    threads: int = 64
+    """Request threads per gunicorn worker (``C2C_THREADS``): enough that requests reach the
+    admission control (and its deadline) instead of waiting unseen in gunicorn's queue."""
+    executors: int = 4
+    """Query executor processes per worker (``C2C_EXECUTORS``); at most ``C2C_THREADS``.
+    :meth:`from_env` derives the default from the machine (:func:`default_executors`)."""
+    queue_length: int = 58
+    """Queries of one worker that may wait for an executor; more are refused with 503
+    ``server-busy`` and ``Retry-After`` (``C2C_QUEUE_LENGTH``; default: threads - executors - 2,
+    so that /healthz and pages always find a thread)."""
+    client_concurrency: int = 4
+    """Queries one client (remote address, or the bearer of the update token) may have in one
+    worker at once; more get 429 and ``Retry-After`` (``C2C_CLIENT_CONCURRENCY``; default: the
+    executors per worker)."""
+    long_query_seconds: float = 0.5
+    """A query running longer than this is long-running (``C2C_LONG_QUERY_SECONDS``)."""
+    long_queries: int = 1
+    """Long-running queries one worker lets run at once (``C2C_LONG_QUERIES``; default: a
+    quarter of the executors, at least 1): a query that becomes long-running when the cap is
+    reached is stopped with 503 ``long-query-cap`` and ``Retry-After``, so heavy work never
+    holds every executor; a long-running query runs at a lower CPU priority."""
+    update_timeout: float = 120.0
+    """Hard wall-clock limit of one write (SPARQL Update, Graph Store write) in seconds, counted
+    from the request's arrival, lock wait included (``C2C_UPDATE_TIMEOUT``)."""
+    update_memory_mb: int = 0
+    """Memory limit of the write process in MiB (``C2C_UPDATE_MEMORY_MB``; 0: none). Default:
+    :func:`default_update_memory_mb`."""
     cache_max_age: int = 60
     """``Cache-Control: max-age`` of results and documents in seconds (``C2C_CACHE_MAX_AGE``)."""
     result_cache_bytes: int = 64 * 1024 * 1024
@@ -150,6 +187,8 @@ class Settings:
                 f"C2C_BASE_IRI={base_iri!r} must be an http(s) IRI ending with '/'"
             )
         profile = (env.get("C2C_PROFILE") or "research").strip().lower()
+        threads = max(1, _int(env, "C2C_THREADS", 64))
+        executors = min(threads, max(1, _int(env, "C2C_EXECUTORS", default_executors())))
         if profile not in ("research", "conformance"):
             raise ConfigError(f"C2C_PROFILE={profile!r} must be 'research' or 'conformance'")
         return cls(
@@ -169,7 +208,14 @@ class Settings:
             max_url_bytes=_int(env, "C2C_MAX_URL_BYTES", 8192),
             writable=_bool(env, "C2C_WRITABLE"),
             update_token=env.get("C2C_UPDATE_TOKEN", ""),
-            threads=max(1, _int(env, "C2C_THREADS", 4)),
+            threads=threads,
+            executors=executors,
+            queue_length=_int(env, "C2C_QUEUE_LENGTH", max(1, threads - executors - 2)),
+            client_concurrency=max(1, _int(env, "C2C_CLIENT_CONCURRENCY", executors)),
+            long_query_seconds=_float(env, "C2C_LONG_QUERY_SECONDS", 0.5),
+            long_queries=max(1, _int(env, "C2C_LONG_QUERIES", max(1, executors // 4))),
+            update_timeout=_float(env, "C2C_UPDATE_TIMEOUT", 120.0),
+            update_memory_mb=_int(env, "C2C_UPDATE_MEMORY_MB", default_update_memory_mb()),
             cache_max_age=_int(env, "C2C_CACHE_MAX_AGE", 60),
             result_cache_bytes=_int(env, "C2C_RESULT_CACHE_BYTES", 64 * 1024 * 1024),
             rate_limit=_int(env, "C2C_RATE_LIMIT", 0),
@@ -177,7 +223,7 @@ class Settings:
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
             query_memory_mb=_int(env, "C2C_QUERY_MEMORY_MB", default_query_memory_mb(
-                max(1, _int(env, "C2C_WORKERS", 2)), max(1, _int(env, "C2C_THREADS", 4)))),
+                max(1, _int(env, "C2C_WORKERS", 2)), executors)),
             metrics=Path(env.get("C2C_METRICS") or _DEFAULT_METRICS),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
             wikidata_timeout=_float(env, "C2C_WIKIDATA_TIMEOUT", 60.0),

@@ -1,0 +1,12 @@
+"""What the executors' fork server loads once, so that every executor and write process forked
+from it starts ready: pyoxigraph, the result writers, the store, the write path and the shapes
+compiled for validation (:func:`loaders.validate._default_checks`, about a second)."""
+
+import pyoxigraph  # noqa: F401
+
+import loaders.results
+import loaders.revise
+import loaders.store  # noqa: F401
+from loaders.validate import _default_checks
+
+_default_checks()

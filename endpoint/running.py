@@ -1,0 +1,98 @@
+"""Running a request's job in an executor: admission, the deadline from arrival, and the
+answers when it cannot run (problem+json with ``Retry-After`` where retrying helps).
+
+Reads (queries, Graph Store reads) go through :class:`endpoint.admission.Admission` to the
+worker's query executors, with the deadline ``arrival + C2C_QUERY_TIMEOUT``. Writes go to the
+worker's write process with the deadline ``arrival + C2C_UPDATE_TIMEOUT``: killed there, the
+write process releases the write lock (the kernel drops its ``flock``) and leaves the served
+store as it was (copy-on-write).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, g
+
+from endpoint.admission import Refused, client_key
+from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong
+from endpoint.problems import problem
+from loaders.config import Settings
+
+
+class Overloaded(Exception):  # noqa: N818
+    """The read was not run, or was stopped, because the server is full; ``response`` says so."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+class WriteFailed(Overloaded):
+    """The write was stopped at its limit or died; ``response`` says which."""
+
+
+def _retry(response: Response, seconds: int = 1) -> Response:
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The executor's answer to *job*; raises :class:`Overloaded`, or
+    :class:`endpoint.executor.QueryTimeout` / :class:`ExecutorCrashed` for the caller."""
+    deadline = g.c2c_started + settings.query_timeout
+    metrics = current_app.extensions["c2c.metrics"]
+    try:
+        with current_app.extensions["c2c.admission"].admit(client_key(settings)):
+            return current_app.extensions["c2c.pool"].run(job, deadline=deadline)
+    except Refused as exc:
+        raise Overloaded(_retry(problem(exc.status, exc.kind, exc.title, exc.detail),
+                                exc.retry_after)) from None
+    except PoolBusy:  # admitted, but waited for an executor until its limit
+        current_app.extensions["c2c.metrics"].count("timeouts")
+        raise Overloaded(_retry(problem(
+            503, "query-timeout", "Query timed out",
+            f"No query executor became free within {settings.query_timeout:g} s of the "
+            "query's arrival.", limit_seconds=settings.query_timeout))) from None
+    except TooManyLong:
+        metrics.count("executor_restarts")
+        raise Overloaded(_retry(problem(
+            503, "long-query-cap", "Too many long-running queries",
+            f"The query ran longer than {settings.long_query_seconds:g} s while "
+            f"{settings.long_queries} long-running queries already ran here "
+            "(C2C_LONG_QUERIES); it was stopped so that short queries keep being answered. "
+            "Retry later, narrow it, or run it on a dump.",
+            limit_seconds=settings.long_query_seconds), 2)) from None
+
+
+def run_write(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The write process's answer to *job*; raises :class:`WriteFailed` (503 ``update-timeout``
+    or ``update-memory``, 500 ``update-crashed``)."""
+    deadline = g.c2c_started + settings.update_timeout
+    metrics = current_app.extensions["c2c.metrics"]
+    try:
+        answer = current_app.extensions["c2c.writer"].run(job, deadline=deadline)
+    except (QueryTimeout, PoolBusy):
+        metrics.count("timeouts")
+        raise WriteFailed(_retry(problem(
+            503, "update-timeout", "Write timed out",
+            f"The write did not finish within {settings.update_timeout:g} s of its arrival "
+            "(C2C_UPDATE_TIMEOUT, waiting for earlier writes included) and was stopped; "
+            "nothing was changed.", limit_seconds=settings.update_timeout))) from None
+    except ExecutorCrashed as crash:
+        metrics.count("executor_restarts")
+        if crash.out_of_memory:
+            raise WriteFailed(_update_memory(settings)) from None
+        raise WriteFailed(problem(500, "update-crashed", "Write process crashed",
+                                  "The process applying the write died; nothing was changed."
+                                  )) from None
+    if answer.get("kind") == "error" and answer.get("error") == "memory":
+        raise WriteFailed(_update_memory(settings))
+    return answer
+
+
+def _update_memory(settings: Settings) -> Response:
+    return problem(503, "update-memory", "Write needs too much memory",
+                   f"The write needed more than the {settings.update_memory_mb} MiB the write "
+                   "process may use (C2C_UPDATE_MEMORY_MB) and was stopped; nothing was "
+                   "changed.", limit_mib=settings.update_memory_mb)
