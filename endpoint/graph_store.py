@@ -22,6 +22,7 @@ from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from loaders.config import Settings
 from loaders.errors import ValidationFailed
+from loaders.rdf_input import declares_entities
 from loaders.results import GRAPH_FORMATS
 
 blueprint = Blueprint("graph_store", __name__)
@@ -101,6 +102,11 @@ def _write(settings: Settings, graph: str | None) -> Response:
                 return problem(415, "unsupported-media-type", "Unsupported Content-Type",
                                "Send " + ", ".join(sorted(_READABLE)) + " (or, by POST, "
                                "multipart/form-data of these).")
+        for part_media, data in parts:
+            if part_media == "application/rdf+xml" and declares_entities(data):
+                return problem(400, "xml-entities", "XML entity declarations are refused",
+                               "The RDF/XML declares entities (<!ENTITY>); nested entities "
+                               "expand without bound, so they are refused: write the IRIs out.")
         try:
             triples = [ox.Triple(q.subject, q.predicate, q.object)
                        for part_media, data in parts for q in ox.parse(

@@ -55,6 +55,16 @@ def _local(iri: str) -> str | None:
     return None
 
 
+def _href(iri: str) -> str | None:
+    """Where a page links an IRI: this server's path for c2c's own IRIs, the IRI itself when
+    it is http(s), and no link at all for any other scheme (``javascript:``, ``data:`` … are
+    shown as text, never as a live link)."""
+    local = _local(iri)
+    if local is not None:
+        return local
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
+
 def _store():
     return current_app.extensions["c2c.store"].get()
 
@@ -277,8 +287,9 @@ def _svg_map(center: tuple[float, float] | None, partners: list[dict]) -> str | 
              f'<rect width="{width}" height="{height}" fill="#eef3f7"/>']
     for p in located:
         x, y = xy(p["point"])
-        parts.append(f'<line class="partner-line" data-partner="{p["iri"]}" x1="{cx}" y1="{cy}" '
-                     f'x2="{x}" y2="{y}" stroke="#b03a2e" stroke-width="1.5"/>')
+        parts.append(f'<line class="partner-line" data-partner="{_escape(p["iri"])}" '
+                     f'x1="{cx}" y1="{cy}" x2="{x}" y2="{y}" stroke="#b03a2e" '
+                     'stroke-width="1.5"/>')
     for p in located:
         x, y = xy(p["point"])
         parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="#1f4e79"><title>'
@@ -310,7 +321,7 @@ def _html(iri: str, path: str, statements: list[Statement], language: str, page:
             continue
         value = st.value
         if isinstance(value, ox.NamedNode):
-            shown = {"text": label_of(value.value), "href": _local(value.value) or value.value,
+            shown = {"text": label_of(value.value), "href": _href(value.value),
                      "iri": value.value}
         else:
             shown = {"text": getattr(value, "value", str(value)), "href": None, "iri": None}
@@ -329,7 +340,7 @@ def _html(iri: str, path: str, statements: list[Statement], language: str, page:
         directions = sorted({st.direction for st in statements
                              if st.predicate == TWINNED and getattr(st.value, "value", "") ==
                              partner})
-        partners.append({"iri": partner, "href": _local(partner) or partner,
+        partners.append({"iri": partner, "href": _href(partner),
                          "label": _pick(found, language, _short(partner)), "point": where,
                          "directions": directions})
     timeline = _timeline(iri, language, label_of) if path.startswith("/doc/country/") else None

@@ -25,7 +25,7 @@ _RESULT_FORMATS = {
 
 
 def _endpoint_iri() -> URIRef:
-    return URIRef(request.host_url.rstrip("/") + "/sparql")
+    return URIRef(current_app.extensions["c2c.settings"].public_url + "sparql")
 
 
 def service_graph() -> Graph:
@@ -103,7 +103,8 @@ def void_graph() -> Graph:
     g.add((service, DCAT.endpointURL, endpoint))
     g.add((service, DCAT.servesDataset, dataset))
     for dump in current_app.extensions["c2c.dumps"].listing():
-        url = URIRef(request.host_url.rstrip("/") + "/dumps/latest/" + dump.name)
+        url = URIRef(current_app.extensions["c2c.settings"].public_url + "dumps/latest/"
+                     + dump.name)
         g.add((dataset, VOID.dataDump, url))
         g.add((dataset, DCAT.distribution, url))
         g.add((url, RDF.type, DCAT.Distribution))

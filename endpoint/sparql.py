@@ -22,12 +22,13 @@ from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
 from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout
 from endpoint.federation import keywords, refused_targets
+from endpoint.guards import short_syntax_error, too_deep
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.service import service_description
 from endpoint.update_dataset import with_using
 from loaders.config import Settings
-from loaders.errors import ValidationFailed
+from loaders.errors import GraphStateError, ValidationFailed
 from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format
 
 blueprint = Blueprint("sparql", __name__)
@@ -161,10 +162,12 @@ def _not_acceptable(kind: str) -> Response:
     return not_acceptable([f.media_type for f in offers])
 
 
-def _next_link(offset: int, limit: int) -> str:
+def _next_link(offset: int, limit: int, public_url: str) -> str:
+    """The next page's URL on the configured ``C2C_PUBLIC_URL``: the answer is cached and
+    served to every client, so nothing in it may come from this request's ``Host``."""
     params = [(k, v) for k, v in request.values.items(multi=True) if k != "offset"]
     params.append(("offset", str(offset + limit)))
-    return f'<{request.base_url}?{urlencode(params)}>; rel="next"'
+    return f'<{public_url}sparql?{urlencode(params)}>; rel="next"'
 
 
 def _answer(cached: CachedAnswer, etag: str | None, settings: Settings, modified: float
@@ -242,9 +245,8 @@ def _query(op: Operation, settings: Settings) -> Response:
         if answer["error"] == "memory":
             return _out_of_memory(settings)
         if answer["error"] == "syntax":
-            extra = {k: answer[k] for k in ("line", "column") if k in answer}
-            return problem(400, "query-syntax", "SPARQL syntax error", answer["message"],
-                           **extra)
+            return _syntax_problem("query-syntax", "SPARQL syntax error", op.text,
+                                   answer["message"])
         if answer["error"] == "evaluation":
             return problem(500, "query-evaluation", "Query evaluation failed",
                            answer["message"])
@@ -255,7 +257,7 @@ def _query(op: Operation, settings: Settings) -> Response:
     headers: list[tuple[str, str]] = []
     if answer["truncated"]:
         headers += [("X-Result-Truncated", "true"), ("X-Result-Limit", str(settings.max_rows)),
-                    ("Link", _next_link(offset, settings.max_rows))]
+                    ("Link", _next_link(offset, settings.max_rows, settings.public_url))]
     result = CachedAnswer(answer["body"], _CONTENT_TYPES[answer["format"]], tuple(headers),
                           answer["rows"])
     if cache is not None:
@@ -294,9 +296,15 @@ def _update(op: Operation, settings: Settings) -> Response:
     g.c2c_log.update(update_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
                      update=op.text)
     try:
-        revise(settings, lambda store: store.update(text, base_iri=settings.base_iri))
+        revise(settings, lambda store: _apply_update(store, text, settings.base_iri))
     except SyntaxError as exc:
-        return problem(400, "update-syntax", "SPARQL Update syntax error", str(exc))
+        return _syntax_problem("update-syntax", "SPARQL Update syntax error", text, str(exc))
+    except GraphStateError as exc:
+        if exc.missing:
+            return problem(404, "no-such-graph", "The update names a graph that does not exist",
+                           f"{exc} (nothing was changed; add SILENT to make it a no-op).")
+        return problem(409, "graph-exists", "The graph already exists",
+                       f"{exc} (nothing was changed; add SILENT to make it a no-op).")
     except ValidationFailed as exc:
         return problem(422, "shacl-violation", "The update breaks the shapes",
                        f"{len(exc.violations)} SHACL violation(s); nothing was changed.",
@@ -307,6 +315,27 @@ def _update(op: Operation, settings: Settings) -> Response:
     return Response(status=204)
 
 
+def _apply_update(store, text: str, base_iri: str) -> None:
+    """Run the update on the copy of the store; an operation on a graph that does not exist
+    (``DROP``, ``CLEAR``, ``MOVE`` without ``SILENT``) or a ``CREATE`` of one that does is a
+    :class:`GraphStateError` (SPARQL 1.1 Update §3.1.3, §3.2: the operation fails)."""
+    try:
+        store.update(text, base_iri=base_iri)
+    except RuntimeError as exc:
+        message = str(exc)
+        if message.endswith(("does not exist", "already exists")):
+            raise GraphStateError(message, missing=message.endswith("does not exist")) \
+                from None
+        raise
+
+
+def _syntax_problem(kind: str, title: str, text: str, message: str) -> Response:
+    """400 with the parser's message shortened to one line, with line and column."""
+    short = short_syntax_error(text, message)
+    extra = {k: v for k, v in (("line", short.line), ("column", short.column)) if v}
+    return problem(400, kind, title, short.detail, **extra)
+
+
 def _syntax_error(text: str) -> str | None:
     """Why *text* is not a well-formed update, by rdflib's parser, without executing it."""
     from pyparsing import ParseException
@@ -315,7 +344,9 @@ def _syntax_error(text: str) -> str | None:
     try:
         parseUpdate(text)
     except ParseException as exc:
-        return str(exc)
+        return f"line {exc.lineno}, column {exc.column}: {exc.msg}"
+    except RecursionError:
+        return "nested too deeply to be checked"
     return None
 
 
@@ -335,6 +366,9 @@ def sparql() -> Response:
     if not_iri is not None:
         return _bad(f"{not_iri[:200]!r} is not an absolute IRI (dataset parameters name graphs "
                     "by IRI).")
+    deep = too_deep(op.text)
+    if deep is not None:
+        return problem(400, "nesting-too-deep", "Nested too deeply", deep)
     g.c2c_log = {"operation": op.kind}
     if op.kind == "update":
         return _update(op, settings)

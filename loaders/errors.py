@@ -81,5 +81,20 @@ class RemoteError(C2CError):
     exit_code = 4
 
 
+class GraphStateError(C2CError):
+    """An update names a graph that does not exist (``DROP``, ``CLEAR``, ``MOVE`` without
+    ``SILENT``) or creates one that already exists; ``missing`` tells which."""
+
+    def __init__(self, message: str, *, missing: bool) -> None:
+        self.missing = missing
+        super().__init__(message)
+
+
+class ServeError(C2CError):
+    """``c2c serve`` cannot serve: the port is taken or out of range, or gunicorn failed."""
+
+    exit_code = 5
+
+
 class StoreError(C2CError):
     """The store cannot be opened, built or switched."""
