@@ -97,6 +97,9 @@ def _write(settings: Settings, graph: str | None) -> Response:
         parts = [(media, request.get_data())] if media != "multipart/form-data" or \
             request.method != "POST" else [((f.mimetype or "").lower(), f.read())
                                            for f in request.files.values()]
+        if not parts:
+            return problem(400, "bad-request", "No RDF document in the form",
+                           "A multipart/form-data POST needs at least one file part.")
         for part_media, _data in parts:
             if part_media not in _READABLE:
                 return problem(415, "unsupported-media-type", "Unsupported Content-Type",

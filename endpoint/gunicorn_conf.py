@@ -12,7 +12,7 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
-worker_class = "gthread"
+worker_class = "endpoint.gunicorn_worker.ProblemWorker"  # gthread, problem+json errors
 threads = _settings.threads
 # A query is stopped at C2C_QUERY_TIMEOUT by its executor; the worker itself must outlive that.
 timeout = int(_settings.query_timeout) + 30
