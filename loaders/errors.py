@@ -2,7 +2,18 @@
 
 Every error a user can cause is a :class:`C2CError`. Its message names the file, the line or
 row, and the term involved, so the command line prints it as one line and exits non-zero
-without a traceback.
+without a traceback. The exit codes live here, one per class (``exit_code``), and
+:func:`loaders.cli.main` is the one place that maps an error to its code:
+
+====  ==========================================================================
+1     :class:`InputError`, :class:`ValidationFailed`, :class:`StoreError`,
+      :class:`GraphStateError` (and an OSError on a path the user gave)
+2     :class:`ConfigError`
+3     :class:`NotBuiltYet`
+4     :class:`RemoteError`
+5     :class:`ServeError`
+130   Ctrl-C
+====  ==========================================================================
 """
 
 from __future__ import annotations
