@@ -25,7 +25,7 @@ from loaders.store import StoreLocation
 from tests.conftest import FIXTURES, free_port, run_gunicorn
 
 TOKEN = "bad-input-token"  # noqa: S105 - a test token
-LIMIT = 65536
+LIMIT = 262144
 MAX_ROWS = 5
 HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
 SPOOFED = "evil.example"
@@ -172,6 +172,7 @@ HEADERS = {
     "accept-garbage": [("Accept", b";;;,,/*q=abc")],
     "accept-bad-q": [("Accept", b"text/html;q=2, */*;q=-1, application/json;q=abc")],
     "accept-non-ascii": [("Accept", b"text/\xff\xfe; q=0.5")],
+    "accept-over-gunicorn-limit": [("Accept", b"a/b, " * 2000)],  # gunicorn answers itself
     "accept-huge": [("Accept", b", ".join(b"a%d/b%d;q=0.%d" % (i, i, i % 10)
                                           for i in range(400)))],
     "accept-language-garbage": [("Accept-Language", b"zz-;q=abc, ***, \xe9")],
@@ -195,8 +196,8 @@ BODIES = {
     "deep-braces": b"SELECT * WHERE " + b"{" * 5000 + b"}" * 5000,
     "deep-parens": b"ASK { FILTER(" + b"(" * 5000 + b"1" + b")" * 5000 + b") }",
     "deep-update": b"INSERT { ?s ?p ?o } WHERE " + b"{" * 5000 + b"}" * 5000,
-    "deep-jsonld": b'{"@id": "http://a", "http://p": ' + b"[" * 5000 + b"1" + b"]" * 5000
-                   + b"}",
+    "deep-jsonld": b'{"@id": "http://a", "http://p": ' + b"[" * 70000 + b"1" + b"]" * 70000
+                   + b"}",  # beyond pyoxigraph's own bound of 65,536: a syntax error
     "deep-turtle": b"<http://a> <http://p> " + b"[ <http://p> " * 5000 + b"1" + b" ]" * 5000
                    + b" .",
     "billion-laughs": (FIXTURES / "billion-laughs.rdf").read_bytes(),
@@ -277,10 +278,30 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_nothing_a_client_sends_gives_a_5xx(served: tuple[str, Path], case: Case) -> None:
+@pytest.fixture(scope="module")
+def fuzz_answers(served: tuple[str, Path]) -> dict[str, Answer | Exception]:
+    """Every case sent once, four at a time (the server's threads), before the per-case
+    assertions: case id → answer (or the exception the exchange raised)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     base, _ = served
-    answer = exchange(base, case.method, case.target, list(case.headers), case.body)
+
+    def send(case: Case) -> Answer | Exception:
+        try:
+            return exchange(base, case.method, case.target, list(case.headers), case.body)
+        except Exception as exc:  # reported by the case's own test
+            return exc
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip((c.id for c in CASES), pool.map(send, CASES), strict=True))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_nothing_a_client_sends_gives_a_5xx(fuzz_answers: dict[str, Answer | Exception],
+                                            case: Case) -> None:
+    answer = fuzz_answers[case.id]
+    if isinstance(answer, Exception):
+        raise answer
     assert_no_server_error(answer, case.method)
 
 
