@@ -497,3 +497,32 @@ def test_syntax_errors_are_short(served: tuple[str, Path], kind: str, text: str,
     assert "\n" not in problem["detail"] and len(problem["detail"]) < 200
     assert problem["detail"].startswith(f"line {problem['line']}, column {problem['column']}")
     assert "\\u{" not in problem["detail"]
+
+
+EVIL_PLACE = "javascript:alert(3)"
+EVIL_AGREEMENT = "https://w3id.org/c2c/id/agreement/test-js"
+
+
+def test_a_non_http_partner_renders_as_text(served: tuple[str, Path]) -> None:
+    """A partner whose IRI is ``javascript:`` (a place and agreement that pass the shapes)
+    is listed, and its agreement's page shows the party, as text, never as a link."""
+    base, _ = served
+    answer = write(base, f"""
+        PREFIX c2c: <https://w3id.org/c2c/ont#> PREFIX schema: <https://schema.org/>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        INSERT DATA {{ GRAPH <{LINKS}> {{
+          <{EVIL_AGREEMENT}> a c2c:TwinningAgreement ; c2c:hasParty <{HARBIN}>, <{EVIL_PLACE}> ;
+            c2c:agreementType <https://w3id.org/c2c/vocab/agreement-types/sister-city> ;
+            prov:wasDerivedFrom <https://w3id.org/c2c/id/source/makeeva-2023> .
+          <{EVIL_PLACE}> a schema:City ; rdfs:label "Evil Town"@en, "Evil"@zh-Hans, "Evil"@ru ;
+            c2c:administrativeLevel <https://w3id.org/c2c/vocab/administrative-levels/city> ;
+            prov:wasDerivedFrom <https://w3id.org/c2c/id/source/makeeva-2023> . }} }}""")
+    assert answer.status == 204, answer.body[:500]
+    for page in ("/doc/city/cn-harbin.html", "/doc/agreement/test-js.html"):
+        html = exchange(base, "GET", page, [("Accept", b"text/html"),
+                                            ("Accept-Language", b"en")])
+        assert html.status == 200, page
+        text = html.body.decode()
+        assert "Evil Town" in text, page
+        assert not LIVE_LINK.search(text), page
