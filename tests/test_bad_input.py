@@ -340,6 +340,50 @@ def test_deep_nesting_is_refused_before_parsing(served: tuple[str, Path], kind: 
     assert ask(base, "ASK { ?s ?p ?o }")
 
 
+def _long(kind: str, n: int) -> str:
+    """Queries whose size, not depth, overflowed pyoxigraph's stack (a segfault at the sizes
+    of :data:`LONG`, measured in a process of its own)."""
+    return {
+        "or": lambda: "ASK { FILTER(" + " || ".join(["true"] * n) + ") }",
+        "union": lambda: "ASK { " + " UNION ".join(["{ ?s ?p ?o }"] * n) + " }",
+        "binds": lambda: "ASK { ?s ?p ?o " + " ".join(f"BIND(1 AS ?b{i})" for i in range(n))
+        + " }",
+        "minus": lambda: "ASK { ?s ?p ?o " + " MINUS { ?s ?p ?o }" * n + " }",
+        "path": lambda: "ASK { ?s " + "/".join(["<http://p>"] * n) + " ?o }",
+        "triples": lambda: "ASK { " + " ".join(f"?s <http://p{i}> ?o ." for i in range(n))
+        + " }",
+        "select-expressions": lambda: "SELECT " + " ".join(f"(1 AS ?v{i})" for i in range(n))
+        + " WHERE { ?s ?p ?o }",
+    }[kind]()
+
+
+LONG = {"or": 10000, "union": 10000, "binds": 3000, "minus": 3000, "path": 10000,
+        "triples": 10000, "select-expressions": 5000}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG))
+def test_long_chains_are_refused_before_parsing(served: tuple[str, Path], kind: str) -> None:
+    base, _ = served
+    answer = exchange(base, "POST", "/sparql", [("Content-Type", b"application/sparql-query")],
+                      _long(kind, LONG[kind]).encode())
+    assert answer.status == 400, answer.body[:300]
+    assert json.loads(answer.body)["type"].endswith("/errors/nesting-too-deep")
+    short = exchange(base, "POST", "/sparql", [("Content-Type", b"application/sparql-query")],
+                     _long(kind, 20).encode())
+    assert short.status == 200, short.body[:300]
+
+
+def test_long_data_is_not_refused(served: tuple[str, Path]) -> None:
+    """INSERT DATA, VALUES and IN lists stay flat in Oxigraph: they are not counted."""
+    base, _ = served
+    values = " ".join(f"<http://x/{i}>" for i in range(5000))
+    assert not ask(base, f"ASK {{ VALUES ?o {{ {values} }} ?s ?p ?o }}")
+    assert not ask(base, f"ASK {{ ?s ?p ?o FILTER(?o IN ({values.replace(' ', ', ')})) }}")
+    triples = " ".join(f'<{HARBIN}> <http://x/p> "{i}" .' for i in range(3000))
+    assert write(base, f"INSERT DATA {{ GRAPH <{LINKS}-data> {{ {triples} }} }}").status == 204
+    assert ask(base, f'ASK {{ <{HARBIN}> <http://x/p> "2999" }}')
+
+
 def test_nesting_within_the_bound_is_answered(served: tuple[str, Path]) -> None:
     base, _ = served
     assert ask(base, "ASK " + "{" * 100 + "?s ?p ?o" + "}" * 100)
