@@ -368,7 +368,7 @@ def sparql() -> Response:
                     "by IRI).")
     deep = too_deep(op.text)
     if deep is not None:
-        return problem(400, "nesting-too-deep", "Nested too deeply", deep)
+        return problem(400, "nesting-too-deep", "Nested too deeply or too long", deep)
     g.c2c_log = {"operation": op.kind}
     if op.kind == "update":
         return _update(op, settings)
