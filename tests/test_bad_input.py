@@ -563,7 +563,8 @@ def test_a_non_http_partner_renders_as_text(served: tuple[str, Path]) -> None:
             c2c:administrativeLevel <https://w3id.org/c2c/vocab/administrative-levels/city> ;
             prov:wasDerivedFrom <https://w3id.org/c2c/id/source/makeeva-2023> . }} }}""")
     assert answer.status == 204, answer.body[:500]
-    for page in ("/doc/city/cn-harbin.html", "/doc/agreement/test-js.html"):
+    for page in ("/doc/city/cn-harbin.html", "/doc/agreement/test-js.html",
+                 "/search?q=Evil+Town"):
         html = exchange(base, "GET", page, [("Accept", b"text/html"),
                                             ("Accept-Language", b"en")])
         assert html.status == 200, page
