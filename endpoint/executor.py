@@ -198,13 +198,23 @@ def revise_job(job: dict[str, Any]) -> dict[str, Any]:
     SPARQL Update (``update``) or a Graph Store write (``gsp``: method, graph, N-Triples)."""
     import pyoxigraph as ox
 
-    from loaders.errors import StoreError, ValidationFailed
+    from loaders.errors import GraphStateError, StoreError, ValidationFailed
     from loaders.revise import revise
 
     settings = job["settings"]
     if "update" in job:
         def change(store: Any) -> None:
-            store.update(job["update"], base_iri=settings.base_iri)
+            try:
+                store.update(job["update"], base_iri=settings.base_iri)
+            except RuntimeError as exc:
+                # An operation on a graph that does not exist (DROP, CLEAR, MOVE … without
+                # SILENT) or a CREATE of one that does: the operation fails (SPARQL 1.1
+                # Update §3.1.3, §3.2), nothing is changed.
+                message = str(exc)
+                if message.endswith(("does not exist", "already exists")):
+                    raise GraphStateError(message, missing=message.endswith("does not exist")) \
+                        from None
+                raise
     else:
         gsp = job["gsp"]
         target = ox.NamedNode(gsp["graph"]) if gsp["graph"] else ox.DefaultGraph()
@@ -225,6 +235,9 @@ def revise_job(job: dict[str, Any]) -> dict[str, Any]:
         revise(settings, change)
     except SyntaxError as exc:
         return {"kind": "error", "error": "syntax", "message": str(exc)}
+    except GraphStateError as exc:
+        return {"kind": "error", "error": "graph-missing" if exc.missing else "graph-exists",
+                "message": str(exc)}
     except ValidationFailed as exc:
         return {"kind": "error", "error": "shacl", "count": len(exc.violations),
                 "violations": [str(v) for v in exc.violations[:50]]}

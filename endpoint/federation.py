@@ -26,6 +26,8 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z_][\w\-]*)
   | (?P<other>\S)
 """, re.VERBOSE | re.DOTALL)
+TOKEN = _TOKEN
+"""The tokenizer of SPARQL text (also used by :mod:`endpoint.guards`)."""
 
 
 def keywords(text: str) -> list[str]:

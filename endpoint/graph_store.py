@@ -23,6 +23,7 @@ from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.running import Overloaded, WriteFailed, run_read, run_write
 from loaders.config import Settings
+from loaders.rdf_input import declares_entities
 from loaders.results import GRAPH_FORMATS
 
 blueprint = Blueprint("graph_store", __name__)
@@ -97,11 +98,19 @@ def _write(settings: Settings, graph: str | None) -> Response:
         parts = [(media, request.get_data())] if media != "multipart/form-data" or \
             request.method != "POST" else [((f.mimetype or "").lower(), f.read())
                                            for f in request.files.values()]
+        if not parts:
+            return problem(400, "bad-request", "No RDF document in the form",
+                           "A multipart/form-data POST needs at least one file part.")
         for part_media, _data in parts:
             if part_media not in _READABLE:
                 return problem(415, "unsupported-media-type", "Unsupported Content-Type",
                                "Send " + ", ".join(sorted(_READABLE)) + " (or, by POST, "
                                "multipart/form-data of these).")
+        for part_media, data in parts:
+            if part_media == "application/rdf+xml" and declares_entities(data):
+                return problem(400, "xml-entities", "XML entity declarations are refused",
+                               "The RDF/XML declares entities (<!ENTITY>); nested entities "
+                               "expand without bound, so they are refused: write the IRIs out.")
         try:
             triples = [ox.Triple(q.subject, q.predicate, q.object)
                        for part_media, data in parts for q in ox.parse(

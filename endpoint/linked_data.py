@@ -58,6 +58,16 @@ def _local(iri: str) -> str | None:
     return None
 
 
+def _href(iri: str) -> str | None:
+    """Where a page links an IRI: this server's path for c2c's own IRIs, the IRI itself when
+    it is http(s), and no link at all for any other scheme (``javascript:``, ``data:`` … are
+    shown as text, never as a live link)."""
+    local = _local(iri)
+    if local is not None:
+        return local
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
+
 def _store():
     return current_app.extensions["c2c.store"].get()
 

@@ -129,8 +129,17 @@ class Page:
             self._points[iri] = self._labels(iri)[1]
         return self._points[iri]
 
+    def href(self, iri: str) -> str | None:
+        """Where a page links an IRI: this server's path for c2c's own IRIs, the IRI itself
+        when it is http(s), and no link for any other scheme (``javascript:``, ``data:`` …
+        are shown as text, never as a live link)."""
+        local = self.local(iri)
+        if local is not None:
+            return local
+        return iri if iri.lower().startswith(("http://", "https://")) else None
+
     def link(self, iri: str) -> dict:
-        return {"text": self.label(iri), "href": self.local(iri) or iri, "iri": iri}
+        return {"text": self.label(iri), "href": self.href(iri), "iri": iri}
 
 
 def _periods(names: list[str]) -> list[dict]:
@@ -150,7 +159,7 @@ def partners(iri: str, page: Page) -> list[dict]:
     for row in _rows("document/partners.rq", iri):
         agreement = row["agreement"].value
         entry = found.setdefault(agreement, {
-            "agreement": agreement, "href": page.local(agreement) or agreement,
+            "agreement": agreement, "href": page.href(agreement),
             "partner": page.link(row["other"].value), "dates": set(), "year": None,
             "country": None, "type": None, "ended": False, "period": None, "sources": {}})
         if row["other_country"] is not None and entry["country"] is None:
@@ -169,7 +178,7 @@ def partners(iri: str, page: Page) -> list[dict]:
             source = row["source"].value
             entry["sources"].setdefault(source, {
                 "text": _value(row["source_title"]) or page.label(source),
-                "href": page.local(source) or source})
+                "href": page.href(source)})
     out = []
     for entry in found.values():
         entry["date"] = " / ".join(sorted(entry.pop("dates")))
@@ -226,7 +235,7 @@ def country_figures(iri: str, page: Page, partner_country: str | None) -> dict:
         entry = seen.get(key)
         if entry is None:
             entry = seen[key] = {
-                "agreement": page.local(row["agreement"].value),
+                "agreement": page.href(row["agreement"].value),
                 "year": int(row["year"].value) if row["year"] is not None else None,
                 "party": page.link(row["party"].value), "other": page.link(row["other"].value),
                 "country": page.label(country) if country else "",
@@ -285,14 +294,14 @@ def statement_groups(statements, page: Page) -> list[dict]:
         value = st.value
         if isinstance(value, ox.NamedNode):
             shown = page.link(value.value)
-            shown["href"] = page.local(value.value) or value.value
+            shown["href"] = page.href(value.value)
         else:
             shown = {"text": getattr(value, "value", str(value)), "href": None, "iri": None,
                      "lang": getattr(value, "language", None)}
         sources = []
         for graph in st.graphs:
             source = page.source_of(graph)
-            sources.append({"graph": graph, "href": page.local(source) if source else None,
+            sources.append({"graph": graph, "href": page.href(source) if source else None,
                             "text": page.label(source) if source else page.short(graph)})
         short = page.short(st.predicate)
         shown_predicate = (f"{st.subject.rsplit('/', 1)[-1]}: {short}"  # "centroid: geo:asWKT"
@@ -311,7 +320,7 @@ def incoming(iri: str, page: Page) -> tuple[list[dict], bool]:
     for row in _rows("document/incoming.rq", iri):
         source = page.source_of(row["g"].value)
         out.append({"subject": page.link(row["s"].value), "predicate": page.short(row["p"].value),
-                    "source": {"text": page.label(source), "href": page.local(source)}
+                    "source": {"text": page.label(source), "href": page.href(source)}
                     if source else None})
     return out[:1000], len(out) > 1000
 

@@ -30,7 +30,7 @@ _RESULT_FORMATS = {
 
 
 def _endpoint_iri() -> URIRef:
-    return URIRef(request.host_url.rstrip("/") + "/sparql")
+    return URIRef(current_app.extensions["c2c.settings"].public_url + "sparql")
 
 
 def service_graph() -> Graph:
@@ -119,7 +119,8 @@ def void_graph() -> Graph:
         index = None
     for entry in (index or {}).get("files", []):
         found = dumps.find(entry["name"])
-        url = URIRef(request.host_url.rstrip("/") + "/dumps/latest/" + found.name)
+        url = URIRef(current_app.extensions["c2c.settings"].public_url + "dumps/latest/"
+                     + found.name)
         g.add((dataset, VOID.dataDump, url))
         g.add((dataset, DCAT.distribution, url))
         g.add((url, RDF.type, DCAT.Distribution))

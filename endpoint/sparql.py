@@ -22,6 +22,7 @@ from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
 from endpoint.executor import ExecutorCrashed, QueryTimeout
 from endpoint.federation import keywords, refused_targets
+from endpoint.guards import short_syntax_error, too_deep
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.running import Overloaded, WriteFailed, run_read, run_write
@@ -161,10 +162,12 @@ def _not_acceptable(kind: str) -> Response:
     return not_acceptable([f.media_type for f in offers])
 
 
-def _next_link(offset: int, limit: int) -> str:
+def _next_link(offset: int, limit: int, public_url: str) -> str:
+    """The next page's URL on the configured ``C2C_PUBLIC_URL``: the answer is cached and
+    served to every client, so nothing in it may come from this request's ``Host``."""
     params = [(k, v) for k, v in request.values.items(multi=True) if k != "offset"]
     params.append(("offset", str(offset + limit)))
-    return f'<{request.base_url}?{urlencode(params)}>; rel="next"'
+    return f'<{public_url}sparql?{urlencode(params)}>; rel="next"'
 
 
 def _answer(cached: CachedAnswer, etag: str | None, settings: Settings, modified: float
@@ -238,9 +241,8 @@ def _query(op: Operation, settings: Settings) -> Response:
         if answer["error"] == "memory":
             return _out_of_memory(settings)
         if answer["error"] == "syntax":
-            extra = {k: answer[k] for k in ("line", "column") if k in answer}
-            return problem(400, "query-syntax", "SPARQL syntax error", answer["message"],
-                           **extra)
+            return _syntax_problem("query-syntax", "SPARQL syntax error", op.text,
+                                   answer["message"])
         if answer["error"] == "evaluation":
             return problem(500, "query-evaluation", "Query evaluation failed",
                            answer["message"])
@@ -251,7 +253,7 @@ def _query(op: Operation, settings: Settings) -> Response:
     headers: list[tuple[str, str]] = []
     if answer["truncated"]:
         headers += [("X-Result-Truncated", "true"), ("X-Result-Limit", str(settings.max_rows)),
-                    ("Link", _next_link(offset, settings.max_rows))]
+                    ("Link", _next_link(offset, settings.max_rows, settings.public_url))]
     result = CachedAnswer(answer["body"], _CONTENT_TYPES[answer["format"]], tuple(headers),
                           answer["rows"])
     if cache is not None:
@@ -293,7 +295,16 @@ def _update(op: Operation, settings: Settings) -> Response:
         return exc.response
     if answer["kind"] == "error":
         if answer["error"] == "syntax":
-            return problem(400, "update-syntax", "SPARQL Update syntax error", answer["message"])
+            return _syntax_problem("update-syntax", "SPARQL Update syntax error", text,
+                                   answer["message"])
+        if answer["error"] == "graph-missing":
+            return problem(404, "no-such-graph", "The update names a graph that does not exist",
+                           f"{answer['message']} (nothing was changed; add SILENT to make it a "
+                           "no-op).")
+        if answer["error"] == "graph-exists":
+            return problem(409, "graph-exists", "The graph already exists",
+                           f"{answer['message']} (nothing was changed; add SILENT to make it a "
+                           "no-op).")
         if answer["error"] == "shacl":
             return problem(422, "shacl-violation", "The update breaks the shapes",
                            f"{answer['count']} SHACL violation(s); nothing was changed.",
@@ -307,6 +318,13 @@ def _update(op: Operation, settings: Settings) -> Response:
     return Response(status=204)
 
 
+def _syntax_problem(kind: str, title: str, text: str, message: str) -> Response:
+    """400 with the parser's message shortened to one line, with line and column."""
+    short = short_syntax_error(text, message)
+    extra = {k: v for k, v in (("line", short.line), ("column", short.column)) if v}
+    return problem(400, kind, title, short.detail, **extra)
+
+
 def _syntax_error(text: str) -> str | None:
     """Why *text* is not a well-formed update, by rdflib's parser, without executing it."""
     from pyparsing import ParseException
@@ -315,7 +333,9 @@ def _syntax_error(text: str) -> str | None:
     try:
         parseUpdate(text)
     except ParseException as exc:
-        return str(exc)
+        return f"line {exc.lineno}, column {exc.column}: {exc.msg}"
+    except RecursionError:
+        return "nested too deeply to be checked"
     return None
 
 
@@ -335,6 +355,9 @@ def sparql() -> Response:
     if not_iri is not None:
         return _bad(f"{not_iri[:200]!r} is not an absolute IRI (dataset parameters name graphs "
                     "by IRI).")
+    deep = too_deep(op.text)
+    if deep is not None:
+        return problem(400, "nesting-too-deep", "Nested too deeply or too long", deep)
     g.c2c_log = {"operation": op.kind}
     if op.kind == "update":
         return _update(op, settings)

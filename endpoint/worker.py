@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from gunicorn.workers.gthread import ThreadWorker
+from endpoint.gunicorn_worker import ProblemWorker
 
 _local = threading.local()
 
@@ -23,7 +23,9 @@ def arrival() -> float | None:
     return getattr(_local, "arrival", None)
 
 
-class ArrivalWorker(ThreadWorker):
+class ArrivalWorker(ProblemWorker):
+    """gthread with problem+json parse errors (:class:`ProblemWorker`) that stamps arrivals."""
+
     def enqueue_req(self, conn) -> None:
         conn.c2c_arrival = time.monotonic()
         super().enqueue_req(conn)

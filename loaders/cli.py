@@ -14,7 +14,7 @@ from pathlib import Path
 
 from loaders import __version__
 from loaders.config import Settings
-from loaders.errors import C2CError, InputError, Location
+from loaders.errors import C2CError, InputError, Location, ServeError
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,13 +58,23 @@ def _parse_rdf(path: Path):
     from rdflib import Graph
     from rdflib.util import guess_format
 
+    from loaders.rdf_input import parse_jsonld_offline, read_bytes, refuse_entity_declarations
+
     fmt = guess_format(str(path))
     if fmt is None:
         raise InputError(Location(path), "unknown RDF file extension", term=path.suffix)
-    if not path.exists():
-        raise InputError(Location(path), "file not found")
+    data = read_bytes(path)
+    if fmt == "json-ld":  # never rdflib's parser, which fetches remote contexts
+        import pyoxigraph as ox
+
+        quads = parse_jsonld_offline(data, Location(path), path.resolve().as_uri())
+        triples = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                               format=ox.RdfFormat.N_TRIPLES) or b""
+        return Graph().parse(data=triples.decode("utf-8"), format="nt")
+    if fmt == "xml":
+        refuse_entity_declarations(data, Location(path))
     try:
-        return Graph().parse(path, format=fmt)
+        return Graph().parse(data=data, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises many parser-specific types
         line = getattr(exc, "lines", None) or getattr(exc, "line", None)
         raise InputError(Location(path, line=line if isinstance(line, int) else None),
@@ -72,19 +82,60 @@ def _parse_rdf(path: Path):
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve with gunicorn as a child process in a session of its own: the port is checked
+    before anything says "serving", and Ctrl-C (or SIGTERM) stops gunicorn and ends with one
+    line instead of gunicorn's shutdown log."""
+    import signal
+    import subprocess
+
     from loaders.store import StoreLocation
 
     StoreLocation(settings.store).open_current().query("ASK {}")  # fail early, readably
+    _check_port(settings.host, settings.port)
     env = dict(os.environ)
     env.update({"C2C_STORE": str(Path(settings.store).resolve()),
                 "C2C_DUMPS": str(Path(settings.dumps).resolve()),
                 "C2C_HOST": settings.host, "C2C_PORT": str(settings.port),
                 "C2C_WORKERS": str(settings.workers)})
     argv = [sys.executable, "-m", "gunicorn", "-c", "python:endpoint.gunicorn_conf",
-            "endpoint.app:create_app()"]
+            "--log-level", "warning", "endpoint.app:create_app()"]
+    server = subprocess.Popen(argv, env=env, start_new_session=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     print(f"serving http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", flush=True)
-    os.execvpe(sys.executable, argv, env)  # noqa: S606 - gunicorn replaces this process
-    return 0  # not reached
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        print("c2c serve: stopped", file=sys.stderr)
+        return 0
+    if code not in (0, -signal.SIGTERM):
+        raise ServeError(f"gunicorn exited with {code} (its log is above)")
+    return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """Raise :class:`ServeError` unless *host*:*port* can be bound now."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise ServeError(f"port {port} is not between 1 and 65535 (--port or C2C_PORT)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ServeError(f"{host}: cannot resolve this address ({exc.strerror or exc})") \
+            from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ServeError(f"{host}:{port}: cannot listen here ({exc.strerror}); choose "
+                             "another with --port or C2C_PORT") from None
 
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
@@ -254,6 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"c2c {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a path the user gave that cannot be written or read
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"c2c {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return InputError.exit_code
 
 
 if __name__ == "__main__":

@@ -74,6 +74,14 @@ def _bool(env: dict[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _public_url(env: dict[str, str]) -> str:
+    url = env.get("C2C_PUBLIC_URL") or \
+        f"http://{env.get('C2C_HOST') or '127.0.0.1'}:{_int(env, 'C2C_PORT', 8000)}/"
+    if not re.fullmatch(r"https?://[^\s/?#<>\"]+(/[^\s?#<>\"]*)?", url):
+        raise ConfigError(f"C2C_PUBLIC_URL={url!r} must be an http(s) URL")
+    return url if url.endswith("/") else url + "/"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of c2c, with its default."""
@@ -94,6 +102,10 @@ class Settings:
     """Address the server binds to (``C2C_HOST``)."""
     port: int = 8000
     """Port the server binds to (``C2C_PORT``)."""
+    public_url: str = "http://127.0.0.1:8000/"
+    """Where clients reach the server (``C2C_PUBLIC_URL``, default ``http://{host}:{port}/``):
+    the base of every absolute URL in an answer (``Link: rel="next"``, the service description,
+    VoID), never the request's ``Host`` header, which a client chooses and a cache would keep."""
     workers: int = 2
     """gunicorn worker processes (``C2C_WORKERS``)."""
     query_timeout: float = 30.0
@@ -201,6 +213,7 @@ class Settings:
             base_iri=base_iri,
             host=env.get("C2C_HOST") or "127.0.0.1",
             port=_int(env, "C2C_PORT", 8000),
+            public_url=_public_url(env),
             workers=max(1, _int(env, "C2C_WORKERS", 2)),
             query_timeout=_float(env, "C2C_QUERY_TIMEOUT", 30.0),
             max_rows=_int(env, "C2C_MAX_ROWS", 10_000),

@@ -2,7 +2,18 @@
 
 Every error a user can cause is a :class:`C2CError`. Its message names the file, the line or
 row, and the term involved, so the command line prints it as one line and exits non-zero
-without a traceback.
+without a traceback. The exit codes live here, one per class (``exit_code``), and
+:func:`loaders.cli.main` is the one place that maps an error to its code:
+
+====  ==========================================================================
+1     :class:`InputError`, :class:`ValidationFailed`, :class:`StoreError`,
+      :class:`GraphStateError` (and an OSError on a path the user gave)
+2     :class:`ConfigError`
+3     :class:`NotBuiltYet`
+4     :class:`RemoteError`
+5     :class:`ServeError`
+130   Ctrl-C
+====  ==========================================================================
 """
 
 from __future__ import annotations
@@ -79,6 +90,21 @@ class RemoteError(C2CError):
     The message reads ``<url>: <what> (<where in the paging>)``."""
 
     exit_code = 4
+
+
+class GraphStateError(C2CError):
+    """An update names a graph that does not exist (``DROP``, ``CLEAR``, ``MOVE`` without
+    ``SILENT``) or creates one that already exists; ``missing`` tells which."""
+
+    def __init__(self, message: str, *, missing: bool) -> None:
+        self.missing = missing
+        super().__init__(message)
+
+
+class ServeError(C2CError):
+    """``c2c serve`` cannot serve: the port is taken or out of range, or gunicorn failed."""
+
+    exit_code = 5
 
 
 class StoreError(C2CError):

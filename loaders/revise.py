@@ -19,8 +19,10 @@ materialised anew. In the conformance profile the change is applied as it is to 
 from __future__ import annotations
 
 import fcntl
+import gc
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -75,6 +77,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             raise StoreError(f"{location.root}: no store has been built yet; run 'c2c build'")
         target = location.new_build()
         target.rmdir()  # a RocksDB checkpoint must create its own folder
+        store = None
         try:
             source = OxigraphStore.open(current, read_only=True)
             source.raw.backup(str(target))
@@ -103,7 +106,13 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
                              metadata_graphs=() if conformance else metadata_graphs(minter))
             location.mark_complete(target, info)
             location.swap(target)
-        except BaseException:
+        except BaseException as exc:
+            # Close the copy before removing it: RocksDB flushes into its folder on close, and
+            # a copy still referenced from the traceback would be closed only after the
+            # removal, re-creating the folder as an orphan (seen after a failed CREATE GRAPH).
+            traceback.clear_frames(exc.__traceback__)
+            store = None  # noqa: F841 - dropping the last reference closes the copy
+            gc.collect()
             shutil.rmtree(target, ignore_errors=True)
             raise
         location.prune()

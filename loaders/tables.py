@@ -6,6 +6,7 @@ Row numbers count the header as row 1, as a spreadsheet shows them.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,6 +95,18 @@ def parse_date(raw: str, where: Location) -> Literal | None:
                      term=raw)
 
 
+def _row_at(data: bytes, offset: int) -> int:
+    """The CSV row (the header is row 1) that holds byte *offset* of *data*."""
+    prefix = data[:offset].decode("utf-8")
+    records = 0
+    try:
+        records = sum(1 for _ in csv.reader(io.StringIO(prefix, newline="")))
+    except csv.Error:
+        records = prefix.count("\n") + 1
+    at_start = prefix == "" or prefix.endswith(("\n", "\r"))
+    return records + 1 if at_start else records
+
+
 def read_table(path: Path, required: list[str], optional: list[str] = ()) -> Iterator[Row]:
     """The rows of the CSV file *path*, after checking its header.
 
@@ -101,10 +114,16 @@ def read_table(path: Path, required: list[str], optional: list[str] = ()) -> Ite
     header must not silently drop a column of facts.
     """
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(Location(path), f"cannot be read: {exc.strerror}") from None
-    with handle:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # decoded whole, so the row is where the byte is
+        raise InputError(Location(path, row=_row_at(data, exc.start)),
+                         f"not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}"
+                         ) from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, strict=True)
         try:
             header = next(reader)

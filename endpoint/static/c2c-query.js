@@ -27,7 +27,9 @@
   const isNumber = (b) => !!b && b.type !== "uri" && (NUMBERS.includes(b.datatype) || (!b.datatype && /^-?\d+(\.\d+)?$/.test(b.value)));
   const local = (iri) => decodeURIComponent(iri.replace(/\/$/, "").replace(/.*[\/#]/, ""));
   const shown = (b) => (!b ? "" : b.type === "uri" ? local(b.value) : b.value);
-  const href = (b) => (b && b.type === "uri" ? b.value.replace(/^https:\/\/w3id\.org\/c2c\/(id\/)/, "/$1") : null);
+  // only http(s) IRIs become links (a javascript: or data: IRI in a result stays text)
+  const href = (b) => (b && b.type === "uri" && /^https?:\/\//i.test(b.value)
+    ? b.value.replace(/^https:\/\/w3id\.org\/c2c\/(id\/)/, "/$1") : null);
 
   function label(row, vars, skip) {
     const usable = vars.filter((v) => !skip.includes(v) && row[v] && !isWkt(row[v]) && !isNumber(row[v]));
