@@ -54,7 +54,7 @@ serve: export assets
 	$(BIN)/c2c serve
 
 test: $(STAMP_TEST) assets
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
