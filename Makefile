@@ -54,7 +54,7 @@ serve: export assets
 	$(BIN)/c2c serve
 
 test: $(STAMP_TEST) assets
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n auto --dist loadfile
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

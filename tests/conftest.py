@@ -155,3 +155,14 @@ def require_shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"../shared/data not found at {SHARED_DATA}: the cross-checks need it")
     return SHARED_DATA
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """How ``make test`` shares the files among its processes (pytest-xdist, ``--dist
+    loadgroup``): a file stays whole in one process, as when run alone, and every file that
+    reads the session's default build (``full_build``) runs in one process, so that the
+    build is made once, not once per process."""
+    full = {item.module.__name__ for item in items if "full_build" in item.fixturenames}
+    for item in items:
+        name = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("full-build" if name in full else name))
