@@ -161,8 +161,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """How ``make test`` shares the files among its processes (pytest-xdist, ``--dist
     loadgroup``): a file stays whole in one process, as when run alone, and every file that
     reads the session's default build (``full_build``) runs in one process, so that the
-    build is made once, not once per process."""
+    build is made once, not once per process; that group is handed out first."""
     full = {item.module.__name__ for item in items if "full_build" in item.fixturenames}
+    # the longest group first, so that the other process is not left to wait for it at the end
+    items.sort(key=lambda item: item.module.__name__ not in full)  # stable: order kept
     for item in items:
         name = item.module.__name__
         item.add_marker(pytest.mark.xdist_group("full-build" if name in full else name))
