@@ -25,7 +25,8 @@ import time
 from collections import defaultdict, deque
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from gunicorn.http.errors import ParseException
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from endpoint.problems import problem
 from loaders.config import Settings
@@ -101,7 +102,10 @@ def buffer_body(environ: dict, limit: int) -> None:
     parts: list[bytes] = []
     size = 0
     while size <= limit:
-        chunk = stream.read(min(_READ_CHUNK, limit + 1 - size))
+        try:
+            chunk = stream.read(min(_READ_CHUNK, limit + 1 - size))
+        except (OSError, ParseException) as exc:  # gunicorn: bad chunk size, no terminator …
+            raise BadRequest(f"The chunked request body is malformed: {exc}.") from None
         if not chunk:
             break
         parts.append(chunk)

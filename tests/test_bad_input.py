@@ -571,3 +571,21 @@ def test_a_non_http_partner_renders_as_text(served: tuple[str, Path]) -> None:
         text = html.body.decode()
         assert "Evil Town" in text, page
         assert not LIVE_LINK.search(text), page
+
+
+@pytest.mark.parametrize("body", [b"zz\r\nabc\r\n0\r\n\r\n", b"5\r\nabcdefgh\r\n0\r\n\r\n"],
+                         ids=["bad-size", "no-terminator"])
+def test_a_malformed_chunked_body_is_400_not_500(served: tuple[str, Path], body: bytes) -> None:
+    """bench/reliability's fuzzer found it: a chunk size that is not hex made the body reader
+    raise inside the app, and the answer was 500 (sent raw: no Content-Length)."""
+    base, _ = served
+    port = urllib.parse.urlsplit(base).port
+    request = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+               b"Content-Type: application/sparql-query\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + body)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(request)
+        raw = b"".join(iter(lambda: sock.recv(65536), b""))
+    head = raw.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+    assert head.split()[1] == "400", raw[:300]
+    assert "content-type: application/problem+json" in head
