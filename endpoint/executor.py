@@ -27,6 +27,7 @@ after it has answered a warm-up job (:func:`warm`: the store opened, a query run
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import multiprocessing.context
 import os
@@ -264,6 +265,11 @@ def _serve(conn: Connection, memory_limit: int = 0) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
+        # The request side kills an executor at the job's deadline; should the request side
+        # itself die first (a worker killed with -9), nobody would, and a heavy query would
+        # run on as an orphan. So the executor also ends itself a little after the deadline:
+        # SIGALRM's default action ends the process even inside pyoxigraph's native code.
+        signal.alarm(int(job.get("alarm", 0)))
         try:
             answer = run_job(job, stores)
             warmed = warmed or answer.get("kind") == "warm"
@@ -275,6 +281,7 @@ def _serve(conn: Connection, memory_limit: int = 0) -> None:
         except Exception as exc:  # any failure becomes an answer, never a half-written one
             answer = {"kind": "error", "error": "internal", "message": f"{type(exc).__name__}: "
                       f"{exc}"}
+        signal.alarm(0)
         try:
             conn.send(answer)
         except (BrokenPipeError, OSError):
@@ -324,6 +331,9 @@ class Executor:
             self.process.join(timeout=5)
 
 
+ORPHAN_GRACE = 5
+"""Seconds after a job's deadline at which its executor ends itself, should nobody have killed
+it (the worker that would have was killed itself)."""
 LONG_QUERY_NICENESS = 10
 """How much lower the CPU priority of an executor running a long query is (``nice``)."""
 
@@ -490,6 +500,8 @@ class ExecutorPool:
             raise QueryTimeout
         executor = self._acquire(deadline)
         long_running = False
+        # the executor's own alarm: ORPHAN_GRACE seconds after the deadline (see _serve)
+        job = {**job, "alarm": math.ceil(deadline - time.monotonic()) + ORPHAN_GRACE}
         try:
             executor.conn.send(job)
             started = time.monotonic()

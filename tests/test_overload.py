@@ -22,6 +22,7 @@ import http.client
 import io
 import json
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -383,3 +384,24 @@ def test_each_slow_query_is_logged_once(settings: Settings) -> None:
     slow = [line for line in lines if line.get("event") == "slow-query"]
     assert len(slow) == 1, lines
     assert slow[0]["text"] == "ASK { ?x ?y ?z }"
+
+
+def test_an_executor_whose_request_side_died_ends_itself(settings: Settings) -> None:
+    """An executor gets its job's deadline as an alarm: if the worker that would kill it at
+    the deadline was itself killed (kill -9), the heavy query does not run on as an orphan
+    (bench/reliability found three such executors still busy 15 minutes later)."""
+    from endpoint.executor import ORPHAN_GRACE, ExecutorPool
+
+    build = str(StoreLocation(settings.store).current())
+    pool = ExecutorPool(1, warm_job=lambda: {"op": "warm", "path": build})
+    try:
+        pool.run({"op": "query", "path": build, "query": CHEAP, "solution_format": "json"},
+                 timeout=60)  # one warm executor, now idle
+        executor = pool._idle[0]
+        # what run() sends, without a request side that waits for it or kills it
+        executor.conn.send({"op": "query", "path": build, "query": HEAVY,
+                            "solution_format": "json", "alarm": 1})
+        executor.process.join(timeout=1 + ORPHAN_GRACE + 60)
+        assert executor.process.exitcode == -signal.SIGALRM
+    finally:
+        pool.close()
