@@ -22,7 +22,7 @@ import pytest
 
 from loaders.config import Settings
 from loaders.store import StoreLocation
-from tests.conftest import FIXTURES, free_port, run_gunicorn
+from tests.conftest import FIXTURES, connections, free_port, run_gunicorn
 
 TOKEN = "bad-input-token"  # noqa: S105 - a test token
 LIMIT = 262144
@@ -483,27 +483,6 @@ def test_billion_laughs_upload_is_refused(served: tuple[str, Path]) -> None:
     assert answer.status == 400, answer.body[:300]
     assert json.loads(answer.body)["type"].endswith("/errors/xml-entities")
     assert not ask(base, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A TCP listener on 127.0.0.1 that no request may reach."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        sock.setblocking(False)
-        yield sock
-
-
-def connections(sock: socket.socket) -> int:
-    count = 0
-    while True:
-        try:
-            accepted, _ = sock.accept()
-        except BlockingIOError:
-            return count
-        accepted.close()
-        count += 1
 
 
 def test_jsonld_upload_fetches_no_remote_context(served: tuple[str, Path],

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from loaders.config import Settings
-from tests.conftest import DATA, ROOT, free_port, run_gunicorn, stop, wait_for_http
+from tests.conftest import DATA, ROOT, connections, free_port, run_gunicorn, stop, wait_for_http
 
 LIMIT = 4096
 TOKEN = "bodies-token"  # noqa: S105 - a test token
@@ -132,27 +132,6 @@ def test_content_length_body_above_the_limit_is_413(server: str) -> None:
                         chunked=False)
     assert status == 413
     assert not ask(server, f"ASK {{ {marker(7)} }}")
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A TCP listener on 127.0.0.1 that no request should reach."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        sock.setblocking(False)
-        yield sock
-
-
-def connections(sock: socket.socket) -> int:
-    count = 0
-    while True:
-        try:
-            accepted, _ = sock.accept()
-        except BlockingIOError:
-            return count
-        accepted.close()
-        count += 1
 
 
 @pytest.mark.parametrize("template", [
