@@ -9,6 +9,7 @@ names and countries with the answer and the evidence for it; the reconciler read
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,18 @@ def wikidata_mention(qid: str, label: str, country: str, lat: float, lon: float)
     ("Q52028", "Chiang Mai", "TH", 18.788888888, 98.983333333, "gn-1153671", None),
     # a region word is never dropped from a label: the prefecture, not Osaka city
     ("Q122723", "Ōsaka Prefecture", "JP", 34.686388888, 135.52, "jp-27", "gn-1853909"),
+    # the graph's truth (README): a region's label reaches the region when the same-named
+    # town lies in another region, far from the item's point (the KwaZulu-Natal town, 429 km)
+    ("Q132410", "Mpumalanga", "ZA", -26.0, 30.0, "za-mp", "gn-973111"),
+    # the item of a town's municipality or council is the town (it was a second place, so
+    # Nanjing–Limassol and Beijing–Wellington were each counted twice)
+    ("Q28870916", "Limassol Municipality", "CY", 34.674997, 33.044286, "gn-146384", None),
+    ("Q47037646", "Wellington City", "NZ", -41.253, 174.75424, "gn-2179537", None),
+    # a label that is a region's name with a point far from every town of that name
+    ("Q176", "Quebec", "CA", 52.0, -72.0, "ca-qc", "gn-6325494"),
+    # a town that is its municipality: one place for both lists (Beijing–Hanoi was counted
+    # twice, the town by the QID and Hà Nội by the Wikipedia list)
+    ("Q1858", "Hanoi", "VN", 21.0245, 105.84117, "vn-hn", "gn-1581130"),
 ])
 def test_a_qid_reaches_the_one_place_it_is(gazetteer: Gazetteer, qid: str, label: str,
                                            country: str, lat: float, lon: float, expected: str,
@@ -131,6 +144,17 @@ def test_a_curated_place_is_the_extract_unit_of_its_chinese_name(gazetteer: Gaze
     ("Suzhou", "CN", "ambiguous"),  # two prefecture-level cities; population never decides
     ("Yichun", "CN", "ambiguous"),
     ("Pingnan", "CN", "unmatched"),  # decided by data/gazetteer/place_overrides.csv
+    # the graph's truth (README): a bare name that is a region's and a town's in another
+    # region is ambiguous; the overrides decide by the list's geocode
+    ("Mpumalanga", "ZA", "za-mp"),  # the province, not the town in KwaZulu-Natal (override)
+    ("Buenos Aires", "AR", "gn-3435910"),  # the city, not the province AR-B (override)
+    ("Orkhon", "MN", "ambiguous"),
+    ("Maputo", "MZ", "gn-1040652"),  # the city; MZ-MPM is the city itself
+    ("Malé", "MV", "gn-1282027"),
+    ("Hiroshima", "JP", "gn-1862415"),  # a city named after the region it lies in
+    ("Szolnok", "HU", "gn-715126"),
+    ("Quebec", "CA", "ca-qc"),  # the province, by the list's geocode (override)
+    ("Quebec City", "CA", "gn-6325494"),
 ])
 def test_examples_of_issue_14(gazetteer: Gazetteer, name: str, country: str,
                               expected: str) -> None:
@@ -304,3 +328,32 @@ def test_live_wikidata_coordinates_are_evidence(tmp_path: Path, gazetteer: Gazet
     with pytest.raises(InputError) as caught:
         read_wikidata(answer("Point(139.3)"))
     assert "answer.json, row 1, column 'aCoordinates'" in str(caught.value)
+
+
+def test_a_bare_name_of_a_region_and_a_town_elsewhere_is_ambiguous_without_evidence(
+        tmp_path: Path) -> None:
+    """Without the override, ``Mpumalanga`` (a province, and a town in KwaZulu-Natal) is
+    ambiguous with both as candidates: it used to be the town, 429 km from the list's geocode."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("public"))
+    overrides = data / "gazetteer" / "place_overrides.csv"
+    overrides.write_text("".join(line for line in overrides.read_text(encoding="utf-8")
+                                 .splitlines(keepends=True) if not line.startswith("Mpumalanga,")),
+                         encoding="utf-8")
+    match = reconcile(mention("Mpumalanga", "ZA"), Gazetteer(data))
+    assert match.status == "ambiguous", match.reason
+    assert {c.key for c in match.candidates} == {"za-mp", "gn-973111"}
+
+
+@pytest.mark.parametrize(("key_", "level"), [
+    ("cn-gd", "province"), ("ar-b", "first-level-region"), ("th-50", "first-level-region"),
+    ("me-12", "first-level-region"), ("vn-hn", "first-level-region"),
+    ("tj-gb", "first-level-region"), ("by-ho", "first-level-region"),
+    ("ua-43", "first-level-region"),
+])
+def test_a_level_concept_of_one_country_is_given_only_in_that_country(
+        gazetteer: Gazetteer, key_: str, level: str) -> None:
+    """The level concepts are defined for one country ("A Chinese province (省)"): an
+    Argentine province, a Montenegrin municipality, Hanoi were published as China's province
+    or 直辖市 before (the graph's truth, README)."""
+    assert gazetteer.entries[key_].level == level

