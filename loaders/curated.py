@@ -446,7 +446,11 @@ def read_meetings(data: CuratedData, row: Row) -> None:
 
 
 def read_date_claims(data: CuratedData, row: Row) -> None:
-    subject = data.ref(row, "subject", "meeting")
+    """A date one source claims for a meeting or an agreement (its key) where sources
+    disagree: each claim is kept, attributed, beside the thing's own date."""
+    subject = row.require("subject")
+    kind = "agreement" if subject in data.keys.get("agreement", set()) else "meeting"
+    data.ref(row, "subject", kind)
     claimed = _date(row, "date")
     if claimed is None:
         raise InputError(row.where("date"), "a date claim needs a date", term="date")
@@ -454,7 +458,7 @@ def read_date_claims(data: CuratedData, row: Row) -> None:
     g, source = data.source_graph(row)
     g.add((node, RDF.type, C2C.DateClaim))
     g.add((node, C2C.claimedDate, claimed))
-    g.add((data.node("meeting", subject), C2C.hasDateClaim, node))
+    g.add((data.node(kind, subject), C2C.hasDateClaim, node))
     _provenance(g, node, source, row)
     data.note_origin(node, row)
 
