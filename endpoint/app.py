@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 import time
-from pathlib import Path
 
 from flask import Flask, Response, g, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
@@ -34,26 +33,13 @@ from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
 from endpoint.store import ServedStore
+from endpoint.vendor import NODE_MODULES, VENDOR, YASGUI, maps_available, yasgui_available
 from endpoint.worker import arrival
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import StoreError
 from loaders.results import Format
 from loaders.store import StoreLocation
-
-ROOT = Path(__file__).resolve().parent.parent
-NODE_MODULES = ROOT / "var" / "node" / "node_modules"
-"""Where ``make assets`` installs the front-end packages from npm (git-ignored; never copied
-into the repository, never loaded from a CDN)."""
-YASGUI = NODE_MODULES / "@zazuko" / "yasgui" / "build"
-VENDOR = {
-    "d3-array.min.js": "d3-array/dist/d3-array.min.js",
-    "d3-geo.min.js": "d3-geo/dist/d3-geo.min.js",
-    "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
-    "countries-110m.json": "world-atlas/countries-110m.json",
-}
-"""The files of the map packages the pages load from ``/assets/vendor/{name}``: d3-geo (and
-its d3-array) to project, topojson-client to decode, world-atlas's Natural Earth outlines."""
 
 QUERY_LOG = logging.getLogger("c2c.query")
 SLOW_LOG = logging.getLogger("c2c.query.slow")
@@ -76,14 +62,6 @@ def _configure_logging() -> None:
     SLOW_LOG.setLevel(logging.INFO)
     for extra in list(SLOW_LOG.handlers):
         SLOW_LOG.removeHandler(extra)
-
-
-def maps_available() -> bool:
-    return all((NODE_MODULES / path).is_file() for path in VENDOR.values())
-
-
-def yasgui_available() -> bool:
-    return (YASGUI / "yasgui.min.js").is_file() and (YASGUI / "yasgui.min.css").is_file()
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -171,7 +171,7 @@ def service_description() -> Response:
 
 
 def _yasgui() -> bool:
-    from endpoint.app import yasgui_available
+    from endpoint.vendor import yasgui_available
 
     return yasgui_available()
 

@@ -35,6 +35,7 @@ from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair, read_wikidata, read_wikipedia
 from loaders.importers.reconcile import reconcile, wikidata_entry
 from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
+from loaders.revise import revise
 
 LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
             "wikidata-sparql": "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -239,8 +240,6 @@ def imports_folder(settings: Settings) -> Path:
 def save_and_apply(settings: Settings, result: ImportResult) -> Path:
     """Validate and apply *result* to the served store (copy-on-write), then keep it under
     ``imports/`` for later builds. Returns the report's path."""
-    from loaders.revise import revise
-
     dataset = Dataset()
     for g in result.graphs:
         target = dataset.graph(g.identifier)
