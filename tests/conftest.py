@@ -61,6 +61,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
+def copy_of_built(built: Settings, root: Path, **overrides: object) -> Settings:
+    """A store of its own for a test that writes or rebuilds: a copy of the session's build of
+    data/ (:func:`built`) under *root*, the same store as a build of data/ gives, made in a
+    fraction of its time; *overrides* change the settings (``writable=True`` …)."""
+    shutil.copytree(built.store, root / "store", symlinks=True,
+                    ignore=shutil.ignore_patterns("dumps"))
+    return built.with_overrides(store=root / "store", dumps=root / "dumps", **overrides)
+
+
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory):
     """The repository's default build (curated data and every list of data/public), made once

@@ -19,7 +19,7 @@ from loaders.importers import run_import, save_and_apply
 from loaders.importers.gazetteer import Gazetteer
 from loaders.namespaces import C2C, SCHEMA
 from loaders.store import StoreLocation
-from tests.conftest import DATA, ROOT, require_shared_data
+from tests.conftest import DATA, ROOT, copy_of_built, require_shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 ID = "https://w3id.org/c2c/id/"
@@ -36,13 +36,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A build of this module's own, for the tests that apply an import (or try to)."""
-    root = tmp_path_factory.mktemp("importers")
-    settings = Settings.from_env({}).with_overrides(store=root / "store", data=DATA,
-                                                    public_lists=False, dumps=root / "dumps")
-    build(settings, progress=False)
-    return settings
+def writable(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A store of this module's own, for the tests that apply an import (or try to)."""
+    return copy_of_built(built, tmp_path_factory.mktemp("importers"))
 
 
 def triples(result) -> set:
