@@ -28,7 +28,8 @@ from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.negotiation import negotiate
-from endpoint.problems import not_acceptable, problem
+from endpoint.problems import executor_crashed, not_acceptable, problem, query_memory, query_timeout
+from endpoint.running import Overloaded
 from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
@@ -225,6 +226,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(StoreError)
     def no_store(exc: StoreError) -> Response:
         return problem(503, "store-unavailable", "No store to serve", str(exc))
+
+    # A read's executor timed out or died, or the server had no room for it: raised by
+    # endpoint.running.run_read and answered here, once, for every route that reads (SPARQL
+    # queries, Graph Store reads), each counted in /metrics.
+    @app.errorhandler(Overloaded)
+    def overloaded(exc: Overloaded) -> Response:
+        return exc.response
+
+    @app.errorhandler(QueryTimeout)
+    def read_timed_out(_exc: QueryTimeout) -> Response:
+        app.extensions["c2c.metrics"].count("timeouts")
+        app.extensions["c2c.metrics"].count("executor_restarts")
+        return query_timeout(settings.query_timeout)
+
+    @app.errorhandler(ExecutorCrashed)
+    def read_failed(exc: ExecutorCrashed) -> Response:
+        app.extensions["c2c.metrics"].count("executor_restarts")
+        if exc.out_of_memory:
+            return query_memory(settings.query_memory_mb)
+        return executor_crashed()
 
     @app.errorhandler(413)
     def too_large(_exc: object) -> Response:

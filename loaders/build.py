@@ -52,6 +52,8 @@ class BuildSummary:
     graphs: dict[str, int]
     violations: int
     seconds: float
+    #: ``(file name, ImportResult)`` of each public list of data/public the build imported
+    public: tuple = ()
 
     @property
     def quads(self) -> int:
@@ -112,7 +114,7 @@ def build(settings: Settings, *, progress: bool = True,
                    for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)], str(path))
         curated = read_curated(settings.data, minter, on_table=lambda table, quads:
                                stage(quads, f"the triples of {table}"))
-        stage_public(settings, stage)  # data/public: the public lists, reconciled
+        public = stage_public(settings, stage)  # data/public: the public lists, reconciled
         for path in saved_imports(settings):
             stage(list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)), str(path))
         bar.update()
@@ -167,7 +169,7 @@ def build(settings: Settings, *, progress: bool = True,
         bar.close()
     location.prune()
     return BuildSummary(version=build_dir.name, path=build_dir, graphs=graphs, violations=0,
-                        seconds=time.monotonic() - started)
+                        seconds=time.monotonic() - started, public=tuple(public))
 
 
 def build_empty(settings: Settings) -> BuildSummary:

@@ -73,9 +73,9 @@ def copy_of_built(built: Settings, root: Path, **overrides: object) -> Settings:
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory):
     """The repository's default build (curated data and every list of data/public), made once
-    per session for the tests that only read it, with the import results of those lists:
+    per session for the tests that only read it, with the import results of those lists (the
+    build's own, not imported a second time):
     ``(settings, summary, store, [(list file, ImportResult), …])``."""
-    from loaders.public_data import import_public
     from loaders.store import StoreLocation
 
     root = tmp_path_factory.mktemp("full")
@@ -84,7 +84,7 @@ def full_build(tmp_path_factory: pytest.TempPathFactory):
     assert settings.public_lists
     summary = build(settings, progress=False)
     return (settings, summary, StoreLocation(settings.store).open_current(),
-            import_public(settings))
+            list(summary.public))
 
 
 @pytest.fixture(scope="session")
