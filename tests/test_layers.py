@@ -25,7 +25,10 @@ KERNEL = {"loaders", "loaders.assets", "loaders.config", "loaders.errors", "load
 #: derivation, search keys, a copy-on-write revision of the served store, the ontology's pages.
 #: Imports the kernel and itself.
 SHARED_STEPS = {"loaders.validate", "loaders.shacl_sparql", "loaders.derive", "loaders.search",
-                "loaders.revise", "loaders.docs"}
+                "loaders.revise", "loaders.docs", "loaders.shacl_components",
+                *(f"loaders.shacl_components.{m}" for m in (
+                    "registry", "value_type", "cardinality", "value_range", "string_based",
+                    "logical", "shape_based", "other"))}
 #: The build pipeline and the command line: reading the sources, reconciling the public lists,
 #: building, exporting, ``c2c``. Nothing in ``endpoint/`` imports these.
 PIPELINE = {"loaders.build", "loaders.curated", "loaders.tables", "loaders.public_data",
