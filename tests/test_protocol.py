@@ -466,7 +466,7 @@ def test_query_log_and_slow_query_log(built: Settings, caplog) -> None:
 
 
 def test_home_page_offers_yasgui_or_a_plain_form(client) -> None:
-    from endpoint.app import yasgui_available
+    from endpoint.vendor import yasgui_available
 
     r = client.get("/query")
     assert b'action="/query"' in r.data
