@@ -157,3 +157,13 @@ def test_the_endpoint_imports_nothing_from_the_build_pipeline() -> None:
     endpoint = [m for m in graph if m.split(".")[0] == "endpoint"]
     assert endpoint
     assert {f"{m} imports {d}" for m in endpoint for d in graph[m] if d in PIPELINE} == set()
+
+
+def test_every_page_template_extends_the_base_layout() -> None:
+    """One layout (``base.html``: head, navigation, footer) for every page the endpoint
+    renders."""
+    templates = sorted((ROOT / "endpoint" / "templates").glob("*.html"))
+    assert len(templates) > 1
+    assert [t.name for t in templates if t.name != "base.html"
+            and not t.read_text(encoding="utf-8").lstrip().startswith(
+                '{% extends "base.html" %}')] == []
