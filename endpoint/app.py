@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 import time
-from pathlib import Path
 
 from flask import Flask, Response, g, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
@@ -29,31 +28,19 @@ from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.negotiation import negotiate
-from endpoint.problems import not_acceptable, problem
+from endpoint.problems import executor_crashed, not_acceptable, problem, query_memory, query_timeout
+from endpoint.running import Overloaded
 from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
 from endpoint.store import ServedStore
+from endpoint.vendor import NODE_MODULES, VENDOR, YASGUI, maps_available, yasgui_available
 from endpoint.worker import arrival
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import StoreError
 from loaders.results import Format
 from loaders.store import StoreLocation
-
-ROOT = Path(__file__).resolve().parent.parent
-NODE_MODULES = ROOT / "var" / "node" / "node_modules"
-"""Where ``make assets`` installs the front-end packages from npm (git-ignored; never copied
-into the repository, never loaded from a CDN)."""
-YASGUI = NODE_MODULES / "@zazuko" / "yasgui" / "build"
-VENDOR = {
-    "d3-array.min.js": "d3-array/dist/d3-array.min.js",
-    "d3-geo.min.js": "d3-geo/dist/d3-geo.min.js",
-    "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
-    "countries-110m.json": "world-atlas/countries-110m.json",
-}
-"""The files of the map packages the pages load from ``/assets/vendor/{name}``: d3-geo (and
-its d3-array) to project, topojson-client to decode, world-atlas's Natural Earth outlines."""
 
 QUERY_LOG = logging.getLogger("c2c.query")
 SLOW_LOG = logging.getLogger("c2c.query.slow")
@@ -76,14 +63,6 @@ def _configure_logging() -> None:
     SLOW_LOG.setLevel(logging.INFO)
     for extra in list(SLOW_LOG.handlers):
         SLOW_LOG.removeHandler(extra)
-
-
-def maps_available() -> bool:
-    return all((NODE_MODULES / path).is_file() for path in VENDOR.values())
-
-
-def yasgui_available() -> bool:
-    return (YASGUI / "yasgui.min.js").is_file() and (YASGUI / "yasgui.min.css").is_file()
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -247,6 +226,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(StoreError)
     def no_store(exc: StoreError) -> Response:
         return problem(503, "store-unavailable", "No store to serve", str(exc))
+
+    # A read's executor timed out or died, or the server had no room for it: raised by
+    # endpoint.running.run_read and answered here, once, for every route that reads (SPARQL
+    # queries, Graph Store reads), each counted in /metrics.
+    @app.errorhandler(Overloaded)
+    def overloaded(exc: Overloaded) -> Response:
+        return exc.response
+
+    @app.errorhandler(QueryTimeout)
+    def read_timed_out(_exc: QueryTimeout) -> Response:
+        app.extensions["c2c.metrics"].count("timeouts")
+        app.extensions["c2c.metrics"].count("executor_restarts")
+        return query_timeout(settings.query_timeout)
+
+    @app.errorhandler(ExecutorCrashed)
+    def read_failed(exc: ExecutorCrashed) -> Response:
+        app.extensions["c2c.metrics"].count("executor_restarts")
+        if exc.out_of_memory:
+            return query_memory(settings.query_memory_mb)
+        return executor_crashed()
 
     @app.errorhandler(413)
     def too_large(_exc: object) -> Response:

@@ -6,22 +6,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from loaders.results import media_type_of as format_media_type
+
 INDEX = "index.json"
 """What ``c2c export`` writes beside the dumps: their store version and each file's facts."""
 
-MEDIA_TYPES = {
-    ".nq.gz": "application/gzip",
-    ".trig.gz": "application/gzip",
-    ".ttl.gz": "application/gzip",
-    ".jsonld.gz": "application/gzip",
-    ".csv.gz": "application/gzip",
-    ".nq": "application/n-quads",
-    ".trig": "application/trig",
-    ".ttl": "text/turtle",
-    ".jsonld": "application/ld+json",
-    ".csv": "text/csv",
-    ".sha256": "text/plain",
-}
+MEDIA_TYPES = {".gz": "application/gzip", ".sha256": "text/plain"}
+"""The dump files that are not in an output format; the others' media types come from the
+format registry (:func:`loaders.results.media_type_of`)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +28,7 @@ def media_type_of(name: str) -> str:
     for suffix, media in MEDIA_TYPES.items():
         if name.endswith(suffix):
             return media
-    return "application/octet-stream"
+    return format_media_type(name) or "application/octet-stream"
 
 
 class Dumps:

@@ -27,7 +27,7 @@ def _html(body: str) -> Response:
 
 @blueprint.get("/")
 def home() -> Response:
-    from endpoint.app import yasgui_available
+    from endpoint.vendor import yasgui_available
 
     store = current_app.extensions["c2c.store"].get()
     base = current_app.extensions["c2c.settings"].base_iri
@@ -102,7 +102,7 @@ def _json_cell(value: dict | None) -> dict:
 
 @blueprint.get("/query")
 def query_page() -> Response:
-    from endpoint.app import yasgui_available
+    from endpoint.vendor import yasgui_available
 
     text = request.args.get("query", "")
     answer = _run(text) if text.strip() else None

@@ -18,10 +18,9 @@ from flask import Blueprint, Response, current_app, request
 
 from endpoint.auth import write_refusal
 from endpoint.caching import etag_for, http_date, not_modified
-from endpoint.executor import ExecutorCrashed, QueryTimeout
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
-from endpoint.running import Overloaded, WriteFailed, run_read, run_write
+from endpoint.running import WriteFailed, run_read, run_write
 from loaders.config import Settings
 from loaders.rdf_input import declares_entities
 from loaders.results import GRAPH_FORMATS
@@ -72,13 +71,7 @@ def _read(settings: Settings, graph: str | None) -> Response:
     if not_modified(request, etag):
         return Response(status=304, headers=headers)
     job = {"op": "graph", "path": str(build), "graph": graph, "graph_format": fmt.name}
-    try:
-        answer = run_read(job, settings)
-    except Overloaded as exc:
-        return exc.response
-    except (QueryTimeout, ExecutorCrashed):
-        return problem(503, "query-timeout", "Graph read timed out",
-                       f"The graph could not be written within {settings.query_timeout:g} s.")
+    answer = run_read(job, settings)  # failures: the app's error handlers (read_failed)
     if answer["kind"] == "missing":
         return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
     if answer["kind"] == "error":

@@ -17,6 +17,28 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: object) ->
                     content_type="application/problem+json")
 
 
+def query_timeout(limit_seconds: float) -> Response:
+    """503: a read (query or Graph Store read) stopped at ``C2C_QUERY_TIMEOUT``."""
+    return problem(503, "query-timeout", "Query timed out",
+                   f"The query did not finish within {limit_seconds:g} s of its arrival and "
+                   "was stopped. Narrow it, add a LIMIT, or run it on a dump.",
+                   limit_seconds=limit_seconds)
+
+
+def query_memory(limit_mib: int) -> Response:
+    """503: a read stopped at ``C2C_QUERY_MEMORY_MB``; its executor was replaced."""
+    return problem(503, "query-memory", "Query needs too much memory",
+                   f"The query needed more than the {limit_mib} MiB an executor may use "
+                   "(C2C_QUERY_MEMORY_MB) and was stopped. Narrow it, add a LIMIT, or run it "
+                   "on a dump.", limit_mib=limit_mib)
+
+
+def executor_crashed() -> Response:
+    """500: the process evaluating a read died (not of its memory limit)."""
+    return problem(500, "executor-crashed", "Query executor crashed",
+                   "The process evaluating the query died; it has been replaced.")
+
+
 def not_acceptable(offered: list[str]) -> Response:
     """406, listing the media types that are offered (in the body and as ``offered``)."""
     return problem(406, "not-acceptable", "Not acceptable",

@@ -10,23 +10,9 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from endpoint.negotiation import negotiate
 from loaders.namespaces import C2C, PREFIXES, SD
-from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS
+from loaders.results import FORMATS, GRAPH_FORMATS
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-_RESULT_FORMATS = {
-    "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
-    "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-    "text/csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
-    "text/tab-separated-values": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-    "text/turtle": "http://www.w3.org/ns/formats/Turtle",
-    "application/n-triples": "http://www.w3.org/ns/formats/N-Triples",
-    "application/ld+json": "http://www.w3.org/ns/formats/JSON-LD",
-    "application/rdf+xml": "http://www.w3.org/ns/formats/RDF_XML",
-    "application/n-quads": "http://www.w3.org/ns/formats/N-Quads",
-    "application/trig": "http://www.w3.org/ns/formats/TriG",
-    # not in the W3C formats registry: its IANA registration (RFC 7946)
-    "application/geo+json": "https://www.iana.org/assignments/media-types/application/geo+json",
-}
 
 
 def _endpoint_iri() -> URIRef:
@@ -49,8 +35,8 @@ def service_graph() -> Graph:
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     if settings.writable:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
-    for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
-        g.add((service, SD.resultFormat, URIRef(_RESULT_FORMATS[fmt.media_type])))
+    for fmt in FORMATS:
+        g.add((service, SD.resultFormat, URIRef(fmt.w3c)))
     if settings.profile == "research":  # the default graph is the set union of the data graphs
         g.add((service, SD.feature, SD.UnionDefaultGraph))
     if settings.service_allow:
@@ -171,7 +157,7 @@ def service_description() -> Response:
 
 
 def _yasgui() -> bool:
-    from endpoint.app import yasgui_available
+    from endpoint.vendor import yasgui_available
 
     return yasgui_available()
 

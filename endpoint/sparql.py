@@ -20,23 +20,21 @@ from flask import Blueprint, Response, current_app, g, request
 
 from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
-from endpoint.executor import ExecutorCrashed, QueryTimeout
 from endpoint.federation import keywords, refused_targets
 from endpoint.guards import short_syntax_error, too_deep
 from endpoint.negotiation import negotiate
-from endpoint.problems import method_not_allowed, not_acceptable, problem
-from endpoint.running import Overloaded, WriteFailed, run_read, run_write
+from endpoint.problems import method_not_allowed, not_acceptable, problem, query_memory
+from endpoint.running import WriteFailed, run_read, run_write
 from endpoint.service import service_description
 from endpoint.update_dataset import with_using
 from loaders.config import Settings
-from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format
+from loaders.results import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, find_format
 
 blueprint = Blueprint("sparql", __name__)
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
 _JSON_ALIASES_SOLUTIONS = {"application/json": "application/sparql-results+json"}
 _JSON_ALIASES_GRAPH = {"application/json": "application/ld+json"}
-_CONTENT_TYPES = {f.name: f.content_type for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 
 
 @dataclass(frozen=True)
@@ -220,26 +218,12 @@ def _query(op: Operation, settings: Settings) -> Response:
            "base_iri": settings.base_iri, "solution_format": formats[0],
            "graph_format": formats[1], "offset": offset, "limit": settings.max_rows,
            "fail_after_rows": settings.fail_after_rows}
-    try:
-        answer = run_read(job, settings)
-    except QueryTimeout:
-        current_app.extensions["c2c.metrics"].count("timeouts")
-        current_app.extensions["c2c.metrics"].count("executor_restarts")
-        return problem(503, "query-timeout", "Query timed out",
-                       f"The query did not finish within {settings.query_timeout:g} s of its "
-                       "arrival and was stopped. Narrow it, add a LIMIT, or run it on a dump.",
-                       limit_seconds=settings.query_timeout)
-    except Overloaded as exc:
-        return exc.response
-    except ExecutorCrashed as crash:
-        current_app.extensions["c2c.metrics"].count("executor_restarts")
-        if crash.out_of_memory:
-            return _out_of_memory(settings)
-        return problem(500, "executor-crashed", "Query executor crashed",
-                       "The process evaluating the query died; it has been replaced.")
+    # an executor that timed out or died, and a full server, are answered by the app's
+    # error handlers (endpoint.app: read_failed)
+    answer = run_read(job, settings)
     if answer["kind"] == "error":
         if answer["error"] == "memory":
-            return _out_of_memory(settings)
+            return query_memory(settings.query_memory_mb)
         if answer["error"] == "syntax":
             return _syntax_problem("query-syntax", "SPARQL syntax error", op.text,
                                    answer["message"])
@@ -254,19 +238,12 @@ def _query(op: Operation, settings: Settings) -> Response:
     if answer["truncated"]:
         headers += [("X-Result-Truncated", "true"), ("X-Result-Limit", str(settings.max_rows)),
                     ("Link", _next_link(offset, settings.max_rows, settings.public_url))]
-    result = CachedAnswer(answer["body"], _CONTENT_TYPES[answer["format"]], tuple(headers),
+    result = CachedAnswer(answer["body"], _content_type(answer["format"]), tuple(headers),
                           answer["rows"])
     if cache is not None:
         cache.put(key, result)
     g.c2c_log.update(cache="miss", rows=answer["rows"], truncated=answer["truncated"])
     return _answer(result, key if cacheable else None, settings, info.finished)
-
-
-def _out_of_memory(settings: Settings) -> Response:
-    return problem(503, "query-memory", "Query needs too much memory",
-                   f"The query needed more than the {settings.query_memory_mb} MiB an executor "
-                   "may use (C2C_QUERY_MEMORY_MB) and was stopped. Narrow it, add a LIMIT, or "
-                   "run it on a dump.", limit_mib=settings.query_memory_mb)
 
 
 def _update(op: Operation, settings: Settings) -> Response:
@@ -311,11 +288,28 @@ def _update(op: Operation, settings: Settings) -> Response:
                            violations=answer["violations"])
         if answer["error"] == "store":
             return problem(503, "store-unavailable", "No store to serve", answer["message"])
-        if answer["error"] == "evaluation":
-            return problem(400, "update-failed", "Update failed", answer["message"])
+        if answer["error"] == "evaluation":  # an OSError of the write process
+            return _write_failed(op.text, answer["message"])
         return problem(500, "internal", "Internal error while writing", answer["message"])
     current_app.extensions["c2c.metrics"].count("updates")
     return Response(status=204)
+
+
+def _content_type(name: str) -> str:
+    """The Content-Type of the registered format called *name* (read at each answer, so that a
+    format registered later is answered too)."""
+    return next(f.content_type for f in FORMATS if f.name == name)
+
+
+def _write_failed(update: str, message: str) -> Response:
+    """The write process's OSError: the store could not be written (500), or, in an update that
+    LOADs or calls an allowlisted SERVICE, the remote failed (502). Nothing was changed. (It
+    was a 400, as if the update were the client's mistake.)"""
+    if {"LOAD", "SERVICE"} & set(keywords(update)):
+        return problem(502, "update-remote-failed", "A remote target of the update failed",
+                       f"{message} (nothing was changed).")
+    return problem(500, "store-write-failed", "The store could not be written",
+                   f"{message} (nothing was changed).")
 
 
 def _syntax_problem(kind: str, title: str, text: str, message: str) -> Response:

@@ -32,18 +32,15 @@ from loaders import assets
 from loaders.config import Settings
 from loaders.curated import read_curated
 from loaders.dataset import metadata_graphs
+from loaders.derive import derive, describe
 from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
-from loaders.namespaces import PREFIXES, Minter
+from loaders.namespaces import Minter
 from loaders.public_data import stage_public
 from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
-DCTERMS_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
-XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 STEPS = ("read", "validate", "derive", "describe", "switch")
-# the graphs derive() and describe() write; every other graph holds a source, and is validated
-DERIVED_GRAPHS = ("derived", "search", "void")
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,8 @@ class BuildSummary:
     graphs: dict[str, int]
     violations: int
     seconds: float
+    #: ``(file name, ImportResult)`` of each public list of data/public the build imported
+    public: tuple = ()
 
     @property
     def quads(self) -> int:
@@ -66,45 +65,6 @@ class BuildSummary:
                  f"{len(self.graphs)} graphs, {self.violations} SHACL violations"]
         lines += [f"  {g:<{width}}  {n:>8}" for g, n in sorted(self.graphs.items())]
         return "\n".join(lines)
-
-
-def derive(store: OxigraphStore, minter: Minter,
-           on_graph: Callable[[ox.NamedNode], None] = lambda graph: None) -> None:
-    """Materialise the derived graph anew from the store's agreements, memberships, periods,
-    and the search keys of every place (``graph/search``, :mod:`loaders.search`).
-    *on_graph* is called with each graph as soon as it is complete (the build writes it to
-    disk then)."""
-    from loaders.search import search_ntriples
-
-    derived = ox.NamedNode(str(minter.graph("derived")))
-    store.raw.remove_graph(derived)
-    for _name, text in assets.queries_in("derive"):  # in order: later ones read earlier ones
-        triples = store.raw.query(text, base_iri=minter.base, prefixes=PREFIXES)
-        # serialised and parsed by Oxigraph, never turned into Python objects
-        store.raw.bulk_load(triples.serialize(format=ox.RdfFormat.N_TRIPLES),
-                            format=ox.RdfFormat.N_TRIPLES, to_graph=derived)
-    on_graph(derived)
-    search = ox.NamedNode(str(minter.graph("search")))
-    store.raw.remove_graph(search)
-    store.raw.bulk_load(search_ntriples(store), format=ox.RdfFormat.N_TRIPLES, to_graph=search)
-    on_graph(search)
-
-
-def describe(store: OxigraphStore, minter: Minter, *, modified: int | None = None) -> None:
-    """Write the VoID/DCAT description anew (run after :func:`derive`: it counts every graph).
-    *modified* (seconds since the epoch) replaces the clock as ``dcterms:modified``."""
-    void = ox.NamedNode(str(minter.graph("void")))
-    store.raw.remove_graph(void)
-    for _name, text in assets.queries_in("describe"):
-        store.update(text, base_iri=minter.base)
-    if modified is not None:
-        import datetime as dt
-
-        stamp = dt.datetime.fromtimestamp(modified, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        for quad in list(store.raw.quads_for_pattern(None, DCTERMS_MODIFIED, None, void)):
-            store.raw.remove(quad)
-            store.raw.add(ox.Quad(quad.subject, quad.predicate,
-                                  ox.Literal(stamp, datatype=XSD_DATETIME), void))
 
 
 def build(settings: Settings, *, progress: bool = True,
@@ -154,7 +114,7 @@ def build(settings: Settings, *, progress: bool = True,
                    for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)], str(path))
         curated = read_curated(settings.data, minter, on_table=lambda table, quads:
                                stage(quads, f"the triples of {table}"))
-        stage_public(settings, stage)  # data/public: the public lists, reconciled
+        public = stage_public(settings, stage)  # data/public: the public lists, reconciled
         for path in saved_imports(settings):
             stage(list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)), str(path))
         bar.update()
@@ -209,7 +169,7 @@ def build(settings: Settings, *, progress: bool = True,
         bar.close()
     location.prune()
     return BuildSummary(version=build_dir.name, path=build_dir, graphs=graphs, violations=0,
-                        seconds=time.monotonic() - started)
+                        seconds=time.monotonic() - started, public=tuple(public))
 
 
 def build_empty(settings: Settings) -> BuildSummary:

@@ -15,6 +15,7 @@ from pathlib import Path
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import C2CError, InputError, Location, ServeError
+from loaders.import_kinds import file_kinds
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -272,7 +273,7 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(run=_cmd_export)
 
     i = sub.add_parser("import", help="import a public twinning list (wikidata or wikipedia)")
-    i.add_argument("kind", choices=["wikidata", "wikipedia"], help="the format of FILE")
+    i.add_argument("kind", choices=file_kinds(), help="the format of FILE")
     i.add_argument("file", nargs="?", help="the file to import")
     i.add_argument("--endpoint", metavar="URL", help="wikidata only: read P190 from this "
                    "SPARQL endpoint (e.g. https://query.wikidata.org/sparql) instead of a FILE")

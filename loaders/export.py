@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from loaders import assets
 from loaders.config import Settings
 from loaders.namespaces import PREFIXES, Minter
+from loaders.results import media_type_of
 from loaders.store import OxigraphStore, StoreLocation
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
@@ -126,15 +127,15 @@ def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Dis
 
     counts.update({"all.nq.gz": len(quads), "all.trig.gz": len(quads),
                    "all.jsonld.gz": len(quads)})
-    files["all.nq.gz"] = (whole(ox.RdfFormat.N_QUADS), "application/n-quads", CC_BY_SA,
+    files["all.nq.gz"] = (whole(ox.RdfFormat.N_QUADS), media_type_of(".nq"), CC_BY_SA,
                           all_graphs)
-    files["all.trig.gz"] = (whole(ox.RdfFormat.TRIG, PREFIXES), "application/trig", CC_BY_SA,
+    files["all.trig.gz"] = (whole(ox.RdfFormat.TRIG, PREFIXES), media_type_of(".trig"), CC_BY_SA,
                             all_graphs)
     expanded = json.loads(whole(ox.RdfFormat.JSON_LD) or b"[]")
     files["all.jsonld.gz"] = (json.dumps({"@context": PREFIXES, "@graph": expanded},
                                          ensure_ascii=False, sort_keys=True, indent=1
                                          ).encode("utf-8"),
-                              "application/ld+json", CC_BY_SA, all_graphs)
+                              media_type_of(".jsonld"), CC_BY_SA, all_graphs)
     by_licence: dict[str, list[ox.Quad]] = defaultdict(list)
     for graph, graph_quads in sorted(by_graph.items()):
         licence = licences.get(graph, OWN_LICENCE)
@@ -142,16 +143,17 @@ def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Dis
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in graph_quads]
         body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
         name = f"graph-{_slug(graph, minter) if graph else 'default'}.ttl.gz"
-        files[name] = (body, "text/turtle", licence, (graph,) if graph else ())
+        files[name] = (body, media_type_of(".ttl"), licence, (graph,) if graph else ())
         counts[name] = len(graph_quads)
     for licence, licence_quads in sorted(by_licence.items()):
         name = f"licence-{_LICENCE_NAMES.get(licence, _slug(licence, minter))}.nq.gz"
         graphs = tuple(sorted({str(q.graph_name.value) for q in licence_quads
                                if isinstance(q.graph_name, ox.NamedNode)}))
         files[name] = (ox.serialize(licence_quads, format=ox.RdfFormat.N_QUADS) or b"",
-                       "application/n-quads", licence, graphs)
+                       media_type_of(".nq"), licence, graphs)
         counts[name] = len(licence_quads)
-    files["twinning-pairs.csv"] = (_twinning_csv(store), "text/csv", CC_BY_SA, all_graphs)
+    files["twinning-pairs.csv"] = (_twinning_csv(store), media_type_of(".csv"), CC_BY_SA,
+                                   all_graphs)
     counts["twinning-pairs.csv"] = len(list(csv.reader(io.StringIO(
         files["twinning-pairs.csv"][0].decode("utf-8"))))) - 1
 

@@ -1,7 +1,10 @@
 """Serialising query results: the formats c2c offers, by media type and by short name.
 
-One table (:data:`SOLUTION_FORMATS`, :data:`GRAPH_FORMATS`) serves the endpoint's content
-negotiation and the ``c2c query`` command alike.
+The registry of output formats: one table (:data:`SOLUTION_FORMATS`, :data:`GRAPH_FORMATS`)
+that the endpoint's content negotiation, its service description (``sd:resultFormat``), the
+dump files' media types and the ``c2c query`` command all read (``tests/test_formats.py``
+checks that they do). A new format is one :class:`Format` row here, its writer below, and a
+test.
 """
 
 from __future__ import annotations
@@ -22,33 +25,64 @@ class Format:
     media_type: str
     names: tuple[str, ...]
     content_type: str
+    w3c: str = ""
+    """The format's IRI in the W3C formats registry (``http://www.w3.org/ns/formats/``), or its
+    IANA registration where it has none there; named by the service description."""
+    extension: str = ""
+    """The file name suffix (a dump of this format is served with its media type)."""
 
     @property
     def name(self) -> str:
         return self.names[0]
 
 
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
 SOLUTION_FORMATS: list[Format] = [
     Format("application/sparql-results+json", ("json", "srj"),
-           "application/sparql-results+json"),
-    Format("application/sparql-results+xml", ("xml", "srx"), "application/sparql-results+xml"),
-    Format("text/csv", ("csv",), "text/csv; charset=utf-8"),
-    Format("text/tab-separated-values", ("tsv",), "text/tab-separated-values; charset=utf-8"),
+           "application/sparql-results+json", W3C_FORMATS + "SPARQL_Results_JSON", ".srj"),
+    Format("application/sparql-results+xml", ("xml", "srx"), "application/sparql-results+xml",
+           W3C_FORMATS + "SPARQL_Results_XML", ".srx"),
+    Format("text/csv", ("csv",), "text/csv; charset=utf-8", W3C_FORMATS + "SPARQL_Results_CSV",
+           ".csv"),
+    Format("text/tab-separated-values", ("tsv",), "text/tab-separated-values; charset=utf-8",
+           W3C_FORMATS + "SPARQL_Results_TSV", ".tsv"),
     # SELECT only: one Feature per row, its geometry from a WKT literal or lat/long columns
-    # (loaders/geojson.py); last, so that it is never a default
-    Format("application/geo+json", ("geojson",), "application/geo+json"),
+    # (loaders/geojson.py); last, so that it is never a default. Not in the W3C formats
+    # registry: its IANA registration (RFC 7946)
+    Format("application/geo+json", ("geojson",), "application/geo+json",
+           "https://www.iana.org/assignments/media-types/application/geo+json", ".geojson"),
 ]
 GEOJSON = SOLUTION_FORMATS[-1]
 GRAPH_FORMATS: list[Format] = [
     # The names after the first are the values SPARQL clients send as ``format=`` for a graph
     # answer (SPARQLWrapper: xml, json, n3, json-ld, rdf+xml); N3 clients read Turtle.
-    Format("text/turtle", ("ttl", "turtle", "n3"), "text/turtle; charset=utf-8"),
-    Format("application/n-triples", ("nt", "ntriples"), "application/n-triples"),
-    Format("application/ld+json", ("jsonld", "json-ld", "json"), "application/ld+json"),
-    Format("application/rdf+xml", ("rdf", "rdfxml", "rdf+xml", "xml"), "application/rdf+xml"),
-    Format("application/n-quads", ("nq", "nquads"), "application/n-quads"),
-    Format("application/trig", ("trig",), "application/trig"),
+    Format("text/turtle", ("ttl", "turtle", "n3"), "text/turtle; charset=utf-8",
+           W3C_FORMATS + "Turtle", ".ttl"),
+    Format("application/n-triples", ("nt", "ntriples"), "application/n-triples",
+           W3C_FORMATS + "N-Triples", ".nt"),
+    Format("application/ld+json", ("jsonld", "json-ld", "json"), "application/ld+json",
+           W3C_FORMATS + "JSON-LD", ".jsonld"),
+    Format("application/rdf+xml", ("rdf", "rdfxml", "rdf+xml", "xml"), "application/rdf+xml",
+           W3C_FORMATS + "RDF_XML", ".rdf"),
+    Format("application/n-quads", ("nq", "nquads"), "application/n-quads",
+           W3C_FORMATS + "N-Quads", ".nq"),
+    Format("application/trig", ("trig",), "application/trig", W3C_FORMATS + "TriG", ".trig"),
 ]
+FORMATS: list[Format] = SOLUTION_FORMATS + GRAPH_FORMATS
+"""Every output format, solutions first. The three lists are changed in place only, by
+:func:`register` (every module holds the same list objects)."""
+
+
+def register(fmt: Format, *, graph: bool) -> None:
+    """Offer *fmt* for graph answers (CONSTRUCT, DESCRIBE) or for solutions (SELECT, ASK)."""
+    (GRAPH_FORMATS if graph else SOLUTION_FORMATS).append(fmt)
+    FORMATS.append(fmt)
+
+
+def unregister(fmt: Format) -> None:
+    for formats in (SOLUTION_FORMATS, GRAPH_FORMATS, FORMATS):
+        if fmt in formats:
+            formats.remove(fmt)
 _SOLUTIONS_OX = {
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
@@ -63,6 +97,15 @@ _GRAPH_OX = {
     "nq": ox.RdfFormat.N_QUADS,
     "trig": ox.RdfFormat.TRIG,
 }
+
+
+def media_type_of(file_name: str) -> str | None:
+    """The media type of a file named with a format's extension (``graph-x.ttl`` → Turtle;
+    solution formats win where both lists share one), or None."""
+    for fmt in FORMATS:
+        if file_name.endswith(fmt.extension):
+            return fmt.media_type
+    return None
 
 
 def find_format(name: str, formats: list[Format]) -> Format | None:

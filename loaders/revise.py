@@ -29,9 +29,9 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from loaders.build import DERIVED_GRAPHS, derive, describe
 from loaders.config import Settings
 from loaders.dataset import CONFORMANCE, carry_back, default_triples, materialise, metadata_graphs
+from loaders.derive import DERIVED_GRAPHS, derive, describe
 from loaders.errors import StoreError, ValidationFailed
 from loaders.namespaces import Minter
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation

@@ -6,7 +6,8 @@ the data graphs only): the focus nodes of the shape are bound first, then a grap
 matches exactly when the focus node violates the constraint.
 
 What compiles (everything the c2c shapes use; anything else is refused by name, so a shape
-never silently goes unchecked):
+never silently goes unchecked) — the constraint components are the registry of
+:mod:`loaders.shacl_components`, one module per section of the specification:
 
 * targets ``sh:targetClass`` (with subclasses), ``sh:targetSubjectsOf``, ``sh:targetNode`` and
   ``sh:target`` with a ``sh:SPARQLTarget``;
@@ -37,32 +38,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
-from loaders.errors import StoreError
+from loaders.shacl_components import COMPONENTS, NEEDS_PATH, ShapeNotCompiled, Site
+from loaders.shacl_components.registry import RDF_TYPE_SUBCLASS
+from loaders.shacl_components.registry import nt as _nt
 
-RDF_TYPE_SUBCLASS = ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
-                     "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*")
-#: Datatypes whose lexical forms Oxigraph checks by casting (an ill-formed one fails the cast).
-CASTABLE = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
-    "integer", "decimal", "double", "float", "boolean", "date", "dateTime", "gYear",
-    "gYearMonth", "time")}
 #: Constraint parameters that need no compiling of their own.
 _IGNORED = {SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.path,
             SH.targetClass, SH.targetSubjectsOf, SH.targetNode, SH.target, SH.property,
             SH.deactivated, SH.flags, SH.prefixes, SH.declare, SH.prefix, SH.namespace,
             SH.sparql}
-
-
-class ShapeNotCompiled(StoreError):  # noqa: N818 - reads as a sentence where it is raised
-    """A shape uses SHACL that this engine does not compile (use ``engine="pyshacl"``)."""
-
-
-def _nt(term: object) -> str:
-    """An rdflib term in SPARQL syntax."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        return term.n3()
-    raise ShapeNotCompiled(f"a blank node cannot be a constraint value: {term}")
 
 
 class _Fresh:
@@ -198,119 +182,25 @@ class Compiler:
 
     def component(self, shape: object, path: tuple[str, tuple[str, ...]] | None, predicate: URIRef,
                   parameter: object, reported: bool) -> Constraint:
+        """The constraint of one parameter, built by its component's builder in the registry
+        (:mod:`loaders.shacl_components`); a parameter with none is refused by name."""
         name = self.name(shape)
         kind = str(predicate).rsplit("#", 1)[-1]
         message = self.message(shape) if reported else ""
         sparql_path, path_text = path if path is not None else (None, None)
-        if predicate in (SH.minCount, SH.maxCount, SH.uniqueLang) and sparql_path is None:
+        builder = COMPONENTS.get(predicate)
+        if builder is None:
+            raise ShapeNotCompiled(f"shape {name}: {predicate} is not compiled to SPARQL; "
+                                   "use the pySHACL engine for this shape")
+        if predicate in NEEDS_PATH and sparql_path is None:
             raise ShapeNotCompiled(f"shape {name}: {predicate} needs sh:path")
-
-        def values(focus: str, value: str) -> str:
-            """Bind *value* to each value node of *focus* (the focus itself without a path)."""
-            if sparql_path is None:
-                return f"BIND ({focus} AS {value})"
-            return f"{focus} {sparql_path} {value} ."
 
         def make(body, reports_value=True, inner=(), extra=()) -> Constraint:
             return Constraint(name, message, path_text, kind, body, reports_value,
                               tuple(inner), tuple(extra))
 
-        # At the top level maxCount and uniqueLang count with GROUP BY in a subquery over the
-        # whole path: Oxigraph then walks each value once, where pairwise-distinct patterns
-        # grow with the square of the values (1M quads, in memory: maxCount of the parties
-        # 0.23 s → 0.08 s; on disk 1.33 s → 0.22 s). Inside EXISTS (sh:node, sh:or) the
-        # correlated pairwise forms stay. (minCount keeps FILTER NOT EXISTS: counting was
-        # slower there in memory.)
-        if predicate == SH.minCount:
-            n = int(parameter)
-
-            def min_count(f: str, v: str, fresh: _Fresh) -> str:
-                xs = [fresh() for _ in range(n)]
-                return f"FILTER NOT EXISTS {{ {self._distinct_values(f, sparql_path, xs)} }}"
-            return make(min_count, reports_value=False)
-        if predicate == SH.maxCount:
-            n = int(parameter)
-
-            def max_count(f: str, v: str, fresh: _Fresh) -> str:
-                if not fresh.nested:
-                    x = fresh()
-                    return _grouped(f, f"{f} {sparql_path} {x} .", f"COUNT(DISTINCT {x}) > {n}")
-                return self._distinct_values(f, sparql_path, [fresh() for _ in range(n + 1)])
-            return make(max_count, reports_value=False)
-        if predicate == SH.datatype:
-            return make(lambda f, v, fresh:
-                        f"{values(f, v)} FILTER (!({_has_datatype(v, str(parameter))}))")
-        if predicate == SH["class"]:
-            def not_instance(f: str, v: str, fresh: _Fresh) -> str:
-                # MINUS finds the instances once; NOT EXISTS walks the subclass path per value
-                instance = f"{v} {RDF_TYPE_SUBCLASS} {_nt(parameter)}"
-                keyword = "FILTER NOT EXISTS" if fresh.nested else "MINUS"
-                return f"{values(f, v)} {keyword} {{ {instance} }}"
-            return make(not_instance)
-        if predicate == SH.hasValue:
-            if sparql_path is None:
-                return make(lambda f, v, fresh: f"FILTER (!sameTerm({f}, {_nt(parameter)}))",
-                            reports_value=False)
-            return make(lambda f, v, fresh:
-                        f"FILTER NOT EXISTS {{ {f} {sparql_path} {_nt(parameter)} }}",
-                        reports_value=False)
-        if predicate == SH["in"]:
-            members = list(Collection(self.shapes, parameter))
-            test = " || ".join(f"sameTerm({{v}}, {_nt(m)})" for m in members) or "false"
-            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (!({test.format(v=v)}))")
-        if predicate == SH.pattern:
-            flags = self.shapes.value(shape, SH.flags)
-            args = f"{_nt(Literal(str(parameter)))}" + \
-                (f", {_nt(Literal(str(flags)))}" if flags is not None else "")
-            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (isBlank({v}) || "
-                                            f"!REGEX(STR({v}), {args}))")
-        if predicate == SH.languageIn:
-            tags = [str(t) for t in Collection(self.shapes, parameter)]
-            test = " || ".join(f"langMatches(lang({{v}}), {_nt(Literal(t))})" for t in tags)
-            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (!isLiteral({v}) || "
-                                            f"!({test.format(v=v) or 'false'}))")
-        if predicate == SH.uniqueLang:
-            if parameter != Literal(True):
-                return make(lambda f, v, fresh: "FILTER (false)", reports_value=False)
-
-            def unique_lang(f: str, v: str, fresh: _Fresh) -> str:
-                if not fresh.nested:
-                    x = fresh()
-                    tagged = (f"{f} {sparql_path} {x} . FILTER (lang({x}) != \"\") "
-                              f"BIND (LCASE(lang({x})) AS ?lang)")
-                    return _grouped(f"{f} ?lang", tagged, f"COUNT(DISTINCT {x}) > 1")
-                a, b = fresh(), fresh()
-                return (f"{f} {sparql_path} {a} . {f} {sparql_path} {b} . "
-                        f"FILTER (!sameTerm({a}, {b}) && lang({a}) != \"\" && "
-                        f"LCASE(lang({a})) = LCASE(lang({b}))) BIND (LCASE(lang({a})) AS ?lang)")
-            return make(unique_lang, reports_value=False, extra=("?lang",))
-        comparisons = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
-                       SH.maxExclusive: "<"}
-        if predicate in comparisons:
-            op = comparisons[predicate]
-            return make(lambda f, v, fresh: f"{values(f, v)} FILTER (!COALESCE({v} {op} "
-                                            f"{_nt(parameter)}, false))")
-        if predicate == SH["or"]:
-            members = [self.constraints(m, reported=False)
-                       for m in Collection(self.shapes, parameter)]
-
-            def any_member(f: str, v: str, fresh: _Fresh) -> str:
-                fails = [_fails(cs, v, fresh) for cs in members]
-                return f"{values(f, v)} FILTER ({' && '.join(fails) or 'false'})"
-            return make(any_member)
-        if predicate == SH.node:
-            inner = self.constraints(parameter, reported)
-            return make(lambda f, v, fresh: f"{values(f, v)} FILTER ({_fails(inner, v, fresh)})",
-                        inner=inner)
-        raise ShapeNotCompiled(f"shape {name}: {predicate} is not compiled to SPARQL; "
-                               "use the pySHACL engine for this shape")
-
-    @staticmethod
-    def _distinct_values(focus: str, path: str, names: list[str]) -> str:
-        """A pattern that matches when *focus* has len(names) pairwise distinct values."""
-        triples = " ".join(f"{focus} {path} {x} ." for x in names)
-        distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2))
-        return f"{triples} FILTER ({distinct})" if distinct else triples
+        return builder(Site(name, shape, self.shapes, predicate, parameter, sparql_path, make,
+                            self.constraints, reported))
 
     def sparql(self, shape: object, constraint: object, reported: bool = True
                ) -> Constraint:
@@ -351,31 +241,6 @@ class Compiler:
                 found.append(Check(constraint, query,
                                    f"ASK {{ {' UNION '.join(targets)} }}"))
         return found
-
-
-def _fails(constraints: list[Constraint], focus: str, fresh: _Fresh) -> str:
-    """A SPARQL expression: true when the node in *focus* violates any of *constraints*."""
-    if not constraints:
-        return "false"
-    outer, fresh.nested = fresh.nested, True
-    try:
-        branches = " UNION ".join(f"{{ {c.render(focus, fresh(), fresh)} }}"
-                                  for c in constraints)
-    finally:
-        fresh.nested = outer
-    return f"EXISTS {{ {branches} }}"
-
-
-def _grouped(keys: str, pattern: str, having: str) -> str:
-    """A subquery: the *keys* of the solutions of *pattern* whose group satisfies *having*."""
-    return f"{{ SELECT {keys} WHERE {{ {pattern} }} GROUP BY {keys} HAVING ({having}) }}"
-
-
-def _has_datatype(v: str, datatype: str) -> str:
-    test = f"isLiteral({v}) && datatype({v}) = <{datatype}>"
-    if datatype in CASTABLE:
-        test += f" && COALESCE(isLiteral(<{datatype}>({v})), false)"
-    return test
 
 
 def compile_shapes(shapes: Graph) -> tuple[list[Check], dict[str, str]]:

@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def _assets_missing() -> str | None:
-    from endpoint.app import maps_available, yasgui_available
+    from endpoint.vendor import maps_available, yasgui_available
 
     if not (maps_available() and yasgui_available()):
         return "needs the npm front-end packages in var/node ('make assets'; make test runs it)"

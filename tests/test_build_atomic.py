@@ -20,7 +20,7 @@ from loaders.config import Settings
 from loaders.errors import StoreError, ValidationFailed
 from loaders.store import StoreLocation
 from loaders.validate import Violation
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, copy_of_built
 
 CHILD = """
 import sys, time
@@ -49,15 +49,14 @@ def count(store) -> int:
 
 
 @pytest.mark.parametrize("killed_at", ["derive", "validate"])
-def test_sigkill_during_build_leaves_previous_store(tmp_path: Path, killed_at: str) -> None:
+def test_sigkill_during_build_leaves_previous_store(built: Settings, tmp_path: Path,
+                                                   killed_at: str) -> None:
     """Killed at "derive", the dead build's folder holds the sources but no derived graphs;
     killed at "validate" with ~200k synthetic triples, the writer thread has not finished
     bulk-loading the tables into RocksDB when the process dies (checked by hand: the dead
     folder then held the ontology, the vocabularies and sources.csv — 1,027 quads — and none
     of places.csv)."""
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
-                                                    public_lists=False)
-    build(settings, progress=False)
+    settings = copy_of_built(built, tmp_path)  # the store served when the build is killed
     location = StoreLocation(settings.store)
     before = location.current()
     answer = count(location.open_current())
@@ -91,19 +90,18 @@ def test_sigkill_during_build_leaves_previous_store(tmp_path: Path, killed_at: s
     assert leftovers == {before.name, summary.path.name}
 
 
-def _served_build(tmp_path: Path) -> tuple[Settings, StoreLocation, Path, int]:
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
-                                                    public_lists=False)
-    build(settings, progress=False)
+def _served_build(built: Settings, tmp_path: Path
+                  ) -> tuple[Settings, StoreLocation, Path, int]:
+    settings = copy_of_built(built, tmp_path)
     location = StoreLocation(settings.store)
     return settings, location, location.current(), count(location.open_current())
 
 
-def test_failure_while_the_new_folder_is_written_removes_it(tmp_path: Path,
+def test_failure_while_the_new_folder_is_written_removes_it(built: Settings, tmp_path: Path,
                                                             monkeypatch) -> None:
     """The source graphs are bulk-loaded on a second thread; when that load fails, the build
     fails with a StoreError, the folder is removed and the previous store keeps serving."""
-    settings, location, before, answer = _served_build(tmp_path)
+    settings, location, before, answer = _served_build(built, tmp_path)
     # the writer is handed every file and table as N-Quads text; make that text unparseable
     monkeypatch.setattr(build_module.ox, "serialize", lambda quads, format: b"<not n-quads")
     with pytest.raises(StoreError, match=r"^writing \S+ into the new store failed: .*error"):
@@ -114,8 +112,8 @@ def test_failure_while_the_new_folder_is_written_removes_it(tmp_path: Path,
 
 
 def test_failure_while_deriving_waits_for_the_writer_then_removes_the_folder(
-        tmp_path: Path, monkeypatch) -> None:
-    settings, location, before, answer = _served_build(tmp_path)
+        built: Settings, tmp_path: Path, monkeypatch) -> None:
+    settings, location, before, answer = _served_build(built, tmp_path)
 
     def failing_derive(store, minter, on_graph=None):
         raise RuntimeError("derivation failed on purpose")
@@ -127,10 +125,11 @@ def test_failure_while_deriving_waits_for_the_writer_then_removes_the_folder(
     assert count(location.open_current()) == answer
 
 
-def test_a_violation_removes_the_new_folder(tmp_path: Path, monkeypatch) -> None:
+def test_a_violation_removes_the_new_folder(built: Settings, tmp_path: Path,
+                                            monkeypatch) -> None:
     """The new folder is written from the start of the build (on the writer's thread); a
     violation found in the staging store waits for the writer, then removes the folder."""
-    settings, location, before, answer = _served_build(tmp_path)
+    settings, location, before, answer = _served_build(built, tmp_path)
     monkeypatch.setattr(build_module, "validate_store", lambda store, origins: [
         Violation("ex:x", None, "made up", "ex:Shape", "Violation", None, None)])
     with pytest.raises(ValidationFailed):

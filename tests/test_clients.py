@@ -112,12 +112,12 @@ def test_rdflib_graph_over_sparqlstore(sparql_store) -> None:
 
 def _formats_of_the_service_description(server: str) -> list[str]:
     """The media types the service description lists (sd:resultFormat)."""
-    from endpoint.service import _RESULT_FORMATS
+    from loaders.results import FORMATS
 
     described = Graph().parse(data=_http(f"{server}/sparql", "text/turtle")[2], format="turtle")
     iris = {str(o) for o in described.objects(
         None, URIRef("http://www.w3.org/ns/sparql-service-description#resultFormat"))}
-    return sorted(media for media, iri in _RESULT_FORMATS.items() if iri in iris)
+    return sorted(f.media_type for f in FORMATS if f.w3c in iris)
 
 
 def _http(url: str, accept: str, data: bytes | None = None) -> tuple[int, str, bytes]:

@@ -7,30 +7,21 @@ as {variable: value} with values as plain strings.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pyoxigraph as ox
 import pytest
 
 from loaders import assets
-from loaders.build import build
-from loaders.config import Settings
-from loaders.store import StoreLocation
-from tests.conftest import DATA, FIXTURES
+from tests.conftest import FIXTURES
 
 CQ_FIXTURES = FIXTURES / "competency"
 QUESTIONS = assets.competency_questions()
 
 
 @pytest.fixture(scope="module")
-def cq_store(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("cq")
-    data = root / "data"
-    shutil.copytree(DATA, data)
-    settings = Settings.from_env({}).with_overrides(store=root / "store", data=data,
-                                                    public_lists=False)
-    build(settings, progress=False)
-    return StoreLocation(settings.store).open_current()
+def cq_store(store):
+    """The session's build of data/ (``conftest.store``): the questions only read it."""
+    return store
 
 
 def answer(store, text: str) -> list[dict[str, str]]:

@@ -13,11 +13,11 @@ import pyoxigraph as ox
 import pytest
 
 from endpoint.app import create_app
-from loaders.build import build, build_empty
+from loaders.build import build_empty
 from loaders.config import Settings
 from loaders.dataset import default_triples
 from loaders.store import StoreLocation
-from tests.conftest import DATA, readme_counts
+from tests.conftest import copy_of_built, readme_counts
 
 ID = "https://w3id.org/c2c/id/"
 VOID_GRAPH = "https://w3id.org/c2c/graph/void"
@@ -89,12 +89,9 @@ def test_set_semantics_over_the_default_build(full_build) -> None:
 # --- writes in the research profile ----------------------------------------------------------
 
 @pytest.fixture
-def writable(tmp_path: Path) -> Settings:
-    settings = Settings.from_env({}).with_overrides(
-        store=tmp_path / "store", data=DATA, dumps=tmp_path / "dumps", writable=True,
-        update_token=TOKEN, threads=1, public_lists=False)
-    build(settings, progress=False)
-    return settings
+def writable(built: Settings, tmp_path: Path) -> Settings:
+    """A store of the test's own (each test writes): a copy of the session's build."""
+    return copy_of_built(built, tmp_path, writable=True, update_token=TOKEN, threads=1)
 
 
 def rows(app, query: str) -> list[dict]:

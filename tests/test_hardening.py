@@ -27,7 +27,15 @@ from pathlib import Path
 import pytest
 
 from loaders.config import Settings
-from tests.conftest import DATA, ROOT, connections, free_port, run_gunicorn, stop, wait_for_http
+from tests.conftest import (
+    ROOT,
+    connections,
+    copy_of_built,
+    free_port,
+    run_gunicorn,
+    stop,
+    wait_for_http,
+)
 
 LIMIT = 4096
 TOKEN = "bodies-token"  # noqa: S105 - a test token
@@ -36,14 +44,8 @@ HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from loaders.build import build
-
-    store = tmp_path_factory.mktemp("bodies-store")
-    settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
-                                                    dumps=store / "dumps",
-                                                    public_lists=False)
-    build(settings, progress=False)
+def server(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = copy_of_built(built, tmp_path_factory.mktemp("bodies-store"))
     with run_gunicorn(settings, free_port(), C2C_WRITABLE="1", C2C_UPDATE_TOKEN=TOKEN,
                       C2C_MAX_BODY_BYTES=str(LIMIT), C2C_WORKERS="1", C2C_THREADS="2",
                       C2C_RESULT_CACHE_BYTES="0") as base:
@@ -182,18 +184,14 @@ def _read_only_mount_works() -> bool:
 
 
 @pytest.mark.parametrize("metrics_inside_store", [False, True], ids=["default", "read-only"])
-def test_a_read_only_store_folder_still_answers(tmp_path, metrics_inside_store: bool) -> None:
+def test_a_read_only_store_folder_still_answers(built: Settings, tmp_path,
+                                                metrics_inside_store: bool) -> None:
     """The store folder mounted read-only (a mount namespace, so even root cannot write):
     queries, /healthz and /metrics answer; metrics that cannot be written are counted in memory
     (``c2c_metrics_shared 0``), never a failed request. Before, the workers died of SIGBUS."""
     if not _read_only_mount_works():
         pytest.skip("needs root and unshare/mount to mount the store read-only (CI runs as root)")
-    from loaders.build import build
-
-    store = tmp_path / "store"
-    settings = Settings.from_env({}).with_overrides(store=store, data=DATA,
-                                                    dumps=tmp_path / "dumps", public_lists=False)
-    build(settings, progress=False)
+    store = copy_of_built(built, tmp_path).store
     port = free_port()
     metrics = store / "metrics" if metrics_inside_store else tmp_path / "metrics"
     env = dict(os.environ, C2C_STORE=str(store), C2C_PORT=str(port), C2C_HOST="127.0.0.1",

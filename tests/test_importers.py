@@ -19,20 +19,26 @@ from loaders.importers import run_import, save_and_apply
 from loaders.importers.gazetteer import Gazetteer
 from loaders.namespaces import C2C, SCHEMA
 from loaders.store import StoreLocation
-from tests.conftest import DATA, ROOT, require_shared_data
+from tests.conftest import DATA, ROOT, copy_of_built, require_shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 ID = "https://w3id.org/c2c/id/"
 HARBIN = URIRef(ID + "city/cn-harbin")
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
-                                                    public_lists=False,
-                                                    dumps=tmp_path / "dumps")
-    build(settings, progress=False)
-    return settings
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over data/ with no store: :func:`run_import` reads data/ and the file and
+    writes nothing (the tests that apply an import use :func:`writable`)."""
+    root = tmp_path_factory.mktemp("importers-dry")
+    return Settings.from_env({}).with_overrides(store=root / "store", data=DATA,
+                                                public_lists=False, dumps=root / "dumps")
+
+
+@pytest.fixture(scope="module")
+def writable(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A store of this module's own, for the tests that apply an import (or try to)."""
+    return copy_of_built(built, tmp_path_factory.mktemp("importers"))
 
 
 def triples(result) -> set:
@@ -101,7 +107,8 @@ def test_bad_input_names_file_and_row(settings: Settings, name: str, kind: str,
     assert where in str(caught.value)
 
 
-def test_cli_refuses_bad_input_and_changes_nothing(settings: Settings) -> None:
+def test_cli_refuses_bad_input_and_changes_nothing(writable: Settings) -> None:
+    settings = writable
     before = StoreLocation(settings.store).current()
     env = {"C2C_STORE": str(settings.store), "C2C_DATA": str(DATA), "PATH": ""}
     result = subprocess.run([sys.executable, "-m", "loaders.cli", "import", "wikidata",
@@ -113,7 +120,8 @@ def test_cli_refuses_bad_input_and_changes_nothing(settings: Settings) -> None:
 
 
 def test_applied_import_is_validated_derived_and_kept_by_the_next_build(
-        settings: Settings) -> None:
+        writable: Settings) -> None:
+    settings = writable
     result = run_import(settings, "wikipedia", FIXTURES / "wikipedia_small.csv")
     report = save_and_apply(settings, result)
     assert json.loads(report.read_text())["agreements"] == result.agreements

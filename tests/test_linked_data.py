@@ -384,7 +384,7 @@ def test_every_example_declares_its_prefixes() -> None:
 
 
 def test_map_packages_are_served_from_var_node(client) -> None:
-    from endpoint.app import maps_available
+    from endpoint.vendor import maps_available
 
     if not maps_available():
         pytest.skip("the npm map packages are not installed ('make assets')")

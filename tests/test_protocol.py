@@ -221,16 +221,11 @@ def test_h23_service_outside_allowlist(client) -> None:
 # --- 4c. Update operation and auth ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory) -> Settings:
-    from loaders.build import build
-    from tests.conftest import DATA
+def writable(built: Settings, tmp_path_factory) -> Settings:
+    from tests.conftest import copy_of_built
 
-    store = tmp_path_factory.mktemp("writable-store")
-    settings = Settings.from_env({}).with_overrides(
-        store=store, data=DATA, dumps=store / "dumps", writable=True, update_token="s3cret",  # noqa: S106 - a test token
-        threads=1, public_lists=False)
-    build(settings, progress=False)
-    return settings
+    return copy_of_built(built, tmp_path_factory.mktemp("writable-store"), writable=True,
+                         update_token="s3cret", threads=1)  # noqa: S106 - a test token
 
 
 INSERT = ('INSERT DATA { GRAPH <https://w3id.org/c2c/graph/test> '
@@ -471,7 +466,7 @@ def test_query_log_and_slow_query_log(built: Settings, caplog) -> None:
 
 
 def test_home_page_offers_yasgui_or_a_plain_form(client) -> None:
-    from endpoint.app import yasgui_available
+    from endpoint.vendor import yasgui_available
 
     r = client.get("/query")
     assert b'action="/query"' in r.data

@@ -24,7 +24,7 @@ from loaders.importers.readers import Mention
 from loaders.importers.reconcile import reconcile
 from loaders.namespaces import C2C, SCHEMA
 from loaders.validate import load_ontology_graph, load_shapes_graph, validate_data
-from tests.conftest import DATA
+from tests.conftest import DATA, copy_of_built
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reconcile"
 ID = "https://w3id.org/c2c/id/"
@@ -268,18 +268,15 @@ def test_shape_refuses_two_wikidata_entities_on_one_place() -> None:
 
 
 def test_competency_questions_count_imported_places_like_curated_ones(
-        tmp_path: Path) -> None:
+        built: Settings, tmp_path: Path) -> None:
     """cq13 (agreements per pair of countries and decade) goes through c2c:inCountry: an
     imported Chinese prefecture (Suzhou in Anhui, by the QID of the crosswalk) and a place
     minted for a QID are counted like curated places."""
     from loaders import assets
-    from loaders.build import build
     from loaders.importers import save_and_apply
     from loaders.store import StoreLocation
 
-    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", data=DATA,
-                                                    public_lists=False)
-    build(settings, progress=False)
+    settings = copy_of_built(built, tmp_path)
     text = dict(assets.competency_questions())["cq13-agreements-per-decade.rq"]
 
     def cn_ru_2000s() -> int:

@@ -20,12 +20,11 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, XSD
 
-from loaders.build import build
 from loaders.config import Settings
 from loaders.importers.wikidata_sparql import USER_AGENT, import_from_endpoint
 from loaders.namespaces import C2C, SCHEMA
 from loaders.store import StoreLocation
-from tests.conftest import DATA, ROOT, free_port, wait_for_http
+from tests.conftest import DATA, ROOT, copy_of_built, free_port, wait_for_http
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "p190.ttl"
 ID = "https://w3id.org/c2c/id/"
@@ -109,19 +108,12 @@ def proxy(endpoint: str) -> Iterator[Proxy]:
     p.close()
 
 
-def _built(store: Path) -> Settings:
-    settings = Settings.from_env({}).with_overrides(
-        store=store, data=DATA, public_lists=False, wikidata_page_size=2, wikidata_retries=3,
-        wikidata_backoff=0.01)
-    build(settings, progress=False)
-    return settings
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def served(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A curated-only store: the error tests must leave it as it is; the last test imports
     into it."""
-    return _built(tmp_path_factory.mktemp("wikidata") / "store")
+    return copy_of_built(built, tmp_path_factory.mktemp("wikidata"), wikidata_page_size=2,
+                         wikidata_retries=3, wikidata_backoff=0.01)
 
 
 def test_a_429_is_retried_after_its_retry_after(served: Settings, proxy: Proxy) -> None:

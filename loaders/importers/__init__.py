@@ -30,18 +30,14 @@ from rdflib.namespace import DCTERMS, PROV, RDF
 
 from loaders.config import Settings
 from loaders.errors import InputError, Location
+from loaders.import_kinds import KINDS
 from loaders.importers.gazetteer import Gazetteer, Match
 from loaders.importers.places import PlaceWriter
-from loaders.importers.readers import Mention, Pair, read_wikidata, read_wikipedia
+from loaders.importers.readers import Mention, Pair
 from loaders.importers.reconcile import reconcile, wikidata_entry
 from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
+from loaders.revise import revise
 
-LICENCES = {"wikidata": "https://creativecommons.org/publicdomain/zero/1.0/",
-            "wikidata-sparql": "https://creativecommons.org/publicdomain/zero/1.0/",
-            "wikipedia": "https://creativecommons.org/licenses/by-sa/4.0/"}
-ORIGINAL_SOURCES = {"wikidata": "wikidata-p190-2022", "wikipedia": "wikipedia-twin-towns",
-                    # the answer of a live query (loaders.importers.wikidata_sparql)
-                    "wikidata-sparql": "wikidata"}
 DCAT_DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
 GAZETTEER_LICENCE = "https://opendatacommons.org/licenses/odbl/1-0/"
 GAZETTEER_ATTRIBUTION = ("countries-states-cities-database by dr5hn (ODbL 1.0); GeoNames "
@@ -121,13 +117,12 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     """Read and reconcile *path*; return the import's graphs and its report (nothing is
     written: :func:`save_and_apply` does that). *progress* draws a bar over the pairs
     reconciled (:mod:`loaders.progress`)."""
-    if kind not in LICENCES:
-        raise InputError(Location(path), "unknown import kind; expected wikidata, "
-                         "wikidata-sparql or wikipedia",
-                         term=kind)
+    if kind not in KINDS:
+        raise InputError(Location(path), "unknown import kind; expected "
+                         + ", ".join(sorted(KINDS)), term=kind)
     if not path.is_file():
         raise InputError(Location(path), "file not found")
-    pairs = read_wikipedia(path) if kind == "wikipedia" else read_wikidata(path)
+    pairs = KINDS[kind].reader()(path)
     if country:
         pairs = [p for p in pairs if country in (p.a.country, p.b.country)]
     minter = Minter(settings.base_iri)
@@ -140,9 +135,9 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     data.add((source, RDF.type, DCAT_DATASET))
     data.add((source, RDF.type, PROV.Entity))
     data.add((source, DCTERMS.title, Literal(f"Import of {path.name} ({kind})")))
-    data.add((source, DCTERMS.license, URIRef(LICENCES[kind])))
+    data.add((source, DCTERMS.license, URIRef(KINDS[kind].licence)))
     data.add((source, DCTERMS.identifier, Literal(f"sha256:{digest}")))
-    data.add((source, PROV.wasDerivedFrom, minter.thing("source", ORIGINAL_SOURCES[kind])))
+    data.add((source, PROV.wasDerivedFrom, minter.thing("source", KINDS[kind].original_source)))
 
     # the places' descriptions come from the gazetteer extract (ODbL, see
     # data/gazetteer/README.md), not from the list: a graph and a licence of their own
@@ -239,8 +234,6 @@ def imports_folder(settings: Settings) -> Path:
 def save_and_apply(settings: Settings, result: ImportResult) -> Path:
     """Validate and apply *result* to the served store (copy-on-write), then keep it under
     ``imports/`` for later builds. Returns the report's path."""
-    from loaders.revise import revise
-
     dataset = Dataset()
     for g in result.graphs:
         target = dataset.graph(g.identifier)

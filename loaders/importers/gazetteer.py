@@ -382,21 +382,6 @@ class Gazetteer:
     def regions_named(self, form: str, country: str) -> set[str]:
         return self.region_aliases.get((form, country), set())
 
-    # kept for callers of the earlier interface
-    def find(self, name: str, country: str) -> Match:
-        from loaders.importers.reconcile import reconcile_name
-
-        return reconcile_name(self, name, country)
-
-
-def variants(name: str) -> list[str]:
-    """The folded forms of *name* the reconciler tries, as written first (kept for callers
-    of the earlier interface; :func:`loaders.importers.reconcile.parse` says what each
-    part is)."""
-    from loaders.importers.reconcile import _forms, parse
-
-    return list(dict.fromkeys(form for form, _, _ in _forms(parse(name), name)))
-
 
 _LEVEL_WORDS = re.compile(r"\s+(oblast|krai|kray|province|prefecture|region|state|county|"
                           r"district|subdistrict|city|municipality|autonomous region)$")
@@ -406,5 +391,4 @@ def _strip_level(form: str) -> str:
     return _LEVEL_WORDS.sub("", form)
 
 
-__all__ = ["CITY_LEVELS", "SUB_CITY_LEVELS", "Entry", "Gazetteer", "Match", "Override",
-           "variants"]
+__all__ = ["CITY_LEVELS", "SUB_CITY_LEVELS", "Entry", "Gazetteer", "Match", "Override"]
