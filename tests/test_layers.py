@@ -33,7 +33,7 @@ SHARED_STEPS = {"loaders.validate", "loaders.shacl_sparql", "loaders.derive", "l
 #: building, exporting, ``c2c``. Nothing in ``endpoint/`` imports these.
 PIPELINE = {"loaders.build", "loaders.curated", "loaders.tables", "loaders.public_data",
             "loaders.public_lists", "loaders.public_extract", "loaders.export", "loaders.cli",
-            "loaders.duplicates", "loaders.import_kinds", "loaders.importers",
+            "loaders.duplicates", "loaders.truth", "loaders.import_kinds", "loaders.importers",
             "loaders.importers.countries",
             "loaders.importers.extract", "loaders.importers.gazetteer",
             "loaders.importers.places", "loaders.importers.readers",
