@@ -15,9 +15,10 @@ from typing import Any
 from flask import Response, current_app, g
 
 from endpoint.admission import Refused, client_key
-from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong
+from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong, run_job
 from endpoint.problems import problem
 from loaders.config import Settings
+from loaders.remote_store import StoreTimeout
 
 
 class Overloaded(Exception):  # noqa: N818
@@ -42,8 +43,15 @@ def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
     :class:`endpoint.executor.QueryTimeout` / :class:`ExecutorCrashed` for the caller."""
     deadline = g.c2c_started + settings.query_timeout
     metrics = current_app.extensions["c2c.metrics"]
+    served = current_app.extensions["c2c.store"]
     try:
         with current_app.extensions["c2c.admission"].admit(client_key(settings)):
+            if served.remote is not None:
+                # the remote engine is the executor: run here, under the client-side deadline
+                try:
+                    return run_job(job, {job["path"]: served.get()})
+                except StoreTimeout:
+                    raise QueryTimeout() from None
             return current_app.extensions["c2c.pool"].run(job, deadline=deadline)
     except Refused as exc:
         raise Overloaded(_retry(problem(exc.status, exc.kind, exc.title, exc.detail),
