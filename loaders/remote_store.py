@@ -190,10 +190,11 @@ class RemoteStore:
     # ---- HTTP ------------------------------------------------------------------------------
 
     def _remaining(self, timeout: float | None) -> tuple[float, float]:
+        """The deadline of a request: the bound deadline (a request's), else *timeout* or the
+        store's timeout from now; *timeout* may shorten a bound deadline, never lengthen it."""
         now = time.monotonic()
-        deadline = self._deadline if self._deadline is not None else now + self.timeout
-        if timeout is not None:
-            deadline = min(deadline, now + timeout)
+        own = now + (timeout if timeout is not None else self.timeout)
+        deadline = own if self._deadline is None else min(self._deadline, own)
         return deadline, deadline - now
 
     def _http(self, url: str, *, data: bytes | None = None, method: str = "GET",
