@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from loaders.build import build_empty
 from loaders.config import Settings
@@ -165,3 +166,36 @@ def test_two_fronts_over_one_remote_store_answer_alike(remote_store: Settings,
             assert a[2] == b[2], path
         health = [json.loads(fetch(f"{base}/healthz")[2]) for base in (remote_server, other)]
         assert health[0]["version"] == health[1]["version"]
+
+
+def test_writes_over_a_remote_store_are_validated_and_switched_whole(built: Settings,
+                                                                      tmp_path: Path) -> None:
+    """A write (loaders.revise, as the endpoint's write process runs it) over the remote
+    store: one that breaks a shape changes nothing; one that passes is a new version, its
+    triple carried into graph/edits and the default graph, the twinnedWith graph re-derived."""
+    from loaders.errors import ValidationFailed
+    from loaders.revise import revise
+
+    with run_oxigraph(tmp_path / "ox") as (url, _process):
+        settings = built.with_overrides(store_url=url, store=tmp_path / "local")
+        before = publish_current(built.with_overrides(store_url=url))
+        remote = RemoteStore.from_settings(settings)
+
+        def update(text: str):
+            return lambda store: store.update(text, base_iri=settings.base_iri)
+
+        with pytest.raises(ValidationFailed):
+            revise(settings, update(f"INSERT DATA {{ <{HARBIN}> a c2c:TwinningAgreement }}"))
+        assert remote.published().version == before.version
+        _result, info = revise(settings, update(
+            f'INSERT DATA {{ <{HARBIN}> rdfs:label "Harbin (remote write)"@de }}'))
+        served = remote.published()
+        assert served.version == info.version != before.version
+        store = remote.bound(served)
+        assert bool(store.query(f'ASK {{ <{HARBIN}> rdfs:label "Harbin (remote write)"@de }}'))
+        assert bool(store.query(f'ASK {{ GRAPH <{settings.base_iri}graph/edits> {{ <{HARBIN}> '
+                                'rdfs:label "Harbin (remote write)"@de } }'))
+        assert count(store) == count(remote.bound(before)) > 20
+        assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a c2c:twinnedWith ?b }") == \
+            count(remote.bound(before), "SELECT (COUNT(*) AS ?n) WHERE "
+                  "{ ?a c2c:twinnedWith ?b }")
