@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flask import g, has_request_context
+
 from loaders.errors import StoreError
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 
@@ -39,7 +41,12 @@ class ServedStore:
         """The folder of the store being served and its :class:`BuildInfo`; raises
         :class:`loaders.errors.StoreError` before any build."""
         if self.remote is not None:
-            info = self.remote.bound(None, self._deadline()).published()
+            # once per request: a page runs several queries, all over the same version
+            info = g.get("c2c_remote_info") if has_request_context() else None
+            if info is None:
+                info = self.remote.bound(None, self._deadline()).published()
+                if has_request_context():
+                    g.c2c_remote_info = info
             return f"remote:{info.version}", info
         path = self.location.current()
         if path is None:
