@@ -77,6 +77,11 @@ class Engine:
     atomic_update: bool
     """Whether one update request (several operations) is applied as one transaction: the
     publish's switch relies on it."""
+    dataset_upload: bool
+    """Whether an N-Quads document POSTed to the Graph Store endpoint loads into the graphs it
+    names: the staging is then one document, so a blank node shared by several graphs (a
+    named graph and the default graph's copy) stays one node. Otherwise each graph is PUT on
+    its own and the engine gives each document fresh blank nodes."""
     union_default_graph: str
     """What the engine's own default graph is (documentation: c2c never relies on it)."""
     timeout: str
@@ -85,11 +90,12 @@ class Engine:
 
 ENGINES: dict[str, Engine] = {
     "oxigraph": Engine(
-        "oxigraph", "query", "update", "store", atomic_update=True,
+        "oxigraph", "query", "update", "store", atomic_update=True, dataset_upload=True,
         union_default_graph="a graph of its own; the union with --union-default-graph",
         timeout="server-wide: start it with --timeout-s at least C2C_QUERY_TIMEOUT"),
     "sparql11": Engine(
         "sparql11", "sparql", "sparql", "rdf-graph-store", atomic_update=False,
+        dataset_upload=False,
         union_default_graph="unknown: c2c names the dataset of every query",
         timeout="none: the client-side deadline only"),
 }
@@ -347,6 +353,15 @@ class RemoteStore:
             raise StoreError(f"remote store {url}: HTTP {status} loading <{graph}>: "
                              f"{body[:300].decode('utf-8', 'replace')}")
 
+    def post_dataset(self, nquads: bytes, timeout: float | None = None) -> None:
+        """Add an N-Quads document to the graphs it names (engines with ``dataset_upload``)."""
+        status, _ctype, body = self._http(self.graph_store_url, data=nquads, method="POST",
+                                          timeout=timeout,
+                                          headers={"Content-Type": "application/n-quads"})
+        if status >= 300:
+            raise StoreError(f"remote store {self.graph_store_url}: HTTP {status} loading the "
+                             f"staged graphs: {body[:300].decode('utf-8', 'replace')}")
+
     def contains_graph(self, graph: str) -> bool:
         return graph in self.info.graphs
 
@@ -399,10 +414,18 @@ def publish(remote: RemoteStore, store: OxigraphStore, info: BuildInfo, *,
     graphs: Iterable[tuple[str, ox.NamedNode | ox.DefaultGraph]] = [
         *((g, ox.NamedNode(g)) for g in store.named_graphs()),
         (remote.default_graph_iri, ox.DefaultGraph())]
+    document: list[bytes] = []
     for index, (live, source) in enumerate(graphs):
         staged = f"{stage}{index}"
-        remote.put_graph(staged, store.dump(source), timeout=timeout)
+        triples = store.dump(source)
+        if remote.engine.dataset_upload:
+            # N-Triples escapes newlines in literals: every statement ends with " .\n"
+            document.append(triples.replace(b" .\n", f" <{staged}> .\n".encode()))
+        else:
+            remote.put_graph(staged, triples, timeout=timeout)
         moves.append((staged, live))
+    if document:
+        remote.post_dataset(b"".join(document), timeout=timeout)
     if before_switch is not None:
         before_switch()
     try:
