@@ -33,12 +33,12 @@ Engine differences live in :data:`ENGINES`, one :class:`Engine` per engine.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -156,6 +156,26 @@ def _unshift(message: str) -> str:
     return _POSITION.sub(lambda m: f"{m.group(1)}{max(1, int(m.group(2)) - 1)}", message)
 
 
+_local = threading.local()
+
+
+def _connection(scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, bool]:
+    """This thread's kept-alive connection to *netloc*, and whether it was used before."""
+    pool = _local.__dict__.setdefault("connections", {})
+    conn = pool.get((scheme, netloc))
+    if conn is not None:
+        return conn, True
+    kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    conn = pool[(scheme, netloc)] = kind(netloc)
+    return conn, False
+
+
+def _drop_connection(scheme: str, netloc: str) -> None:
+    conn = _local.__dict__.get("connections", {}).pop((scheme, netloc), None)
+    if conn is not None:
+        conn.close()
+
+
 class RemoteStore:
     """A SPARQL 1.1 server as c2c's store; see the module docstring."""
 
@@ -207,26 +227,40 @@ class RemoteStore:
               headers: dict[str, str] | None = None, timeout: float | None = None
               ) -> tuple[int, str, bytes]:
         """One request; (status, content type, whole body). 4xx are returned; an unreachable
-        server, a 5xx or the deadline raise :class:`StoreUnavailable`."""
+        server, a 5xx or the deadline raise :class:`StoreUnavailable`. Connections are kept
+        alive, one per thread and server (:func:`_connection`); a kept connection the server
+        has closed meanwhile is replaced once."""
         deadline, remaining = self._remaining(timeout)
         if remaining <= 0:
             raise StoreTimeout(f"remote store {url}: no time left before the deadline")
-        request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=remaining) as response:
-                status, ctype = response.status, response.headers.get("Content-Type", "")
+        parts = urllib.parse.urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (0, 1):
+            conn, reused = _connection(parts.scheme, parts.netloc)
+            try:
+                conn.timeout = max(0.001, deadline - time.monotonic())
+                if conn.sock is not None:
+                    conn.sock.settimeout(conn.timeout)
+                conn.request(method, target or "/", body=data, headers=headers or {})
+                response = conn.getresponse()
+                status, ctype = response.status, response.getheader("Content-Type", "")
                 body = self._read(response, deadline, url)
-        except urllib.error.HTTPError as error:
-            status, ctype = error.code, error.headers.get("Content-Type", "")
-            body = error.read()
-        except TimeoutError as exc:
-            raise StoreTimeout(f"remote store {url}: no answer within the deadline") from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, TimeoutError):
-                raise StoreTimeout(f"remote store {url}: no answer within the deadline"
-                                   ) from exc
-            raise StoreUnavailable(f"remote store {url}: {reason}") from exc
+                if response.will_close:
+                    _drop_connection(parts.scheme, parts.netloc)
+                break
+            except StoreTimeout:
+                _drop_connection(parts.scheme, parts.netloc)
+                raise
+            except TimeoutError as exc:
+                _drop_connection(parts.scheme, parts.netloc)
+                raise StoreTimeout(f"remote store {url}: no answer within the deadline") from exc
+            except (http.client.HTTPException, OSError, ValueError) as exc:
+                _drop_connection(parts.scheme, parts.netloc)
+                stale = reused and isinstance(exc, (http.client.RemoteDisconnected,
+                                                    ConnectionResetError, BrokenPipeError))
+                if attempt == 0 and stale:
+                    continue  # the server closed the kept connection; one new one
+                raise StoreUnavailable(f"remote store {url}: {exc}") from exc
         if status >= 500:
             raise StoreUnavailable(f"remote store {url}: HTTP {status}: "
                                    f"{body[:300].decode('utf-8', 'replace')}")
