@@ -164,6 +164,26 @@ def create_app(settings: Settings | None = None) -> Flask:
                                         ensure_ascii=False))
         return response
 
+    if remote is not None:
+        @app.after_request
+        def same_version(response: Response) -> Response:
+            """A page or document over the remote store ran several queries: if the store
+            switched versions meanwhile, they may mix two versions, so it is not given."""
+            info = g.get("c2c_remote_info")
+            if info is None or response.status_code != 200 or g.get("c2c_remote_checked"):
+                return response
+            try:
+                now = remote.bound(None, g.c2c_started + settings.query_timeout).published()
+            except StoreError as exc:
+                return problem(503, "store-unavailable", "No store to serve", str(exc))
+            if now.version == info.version:
+                return response
+            switched = problem(503, "store-switched", "The store switched versions meanwhile",
+                               "A new version of the data was published while this answer was "
+                               "made; ask again.")
+            switched.headers["Retry-After"] = "0"
+            return switched
+
     @app.get("/assets/yasgui/<name>")
     def yasgui_asset(name: str) -> Response:
         if name not in ("yasgui.min.js", "yasgui.min.css") or not yasgui_available():

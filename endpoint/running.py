@@ -77,6 +77,7 @@ def _run_remote(job: dict[str, Any], served: Any, deadline: float) -> dict[str, 
     try:
         answer = run_job(job, {job["path"]: served.get()})
         now = served.remote.bound(None, deadline).published()
+        g.c2c_remote_checked = True
     except StoreTimeout:
         raise QueryTimeout() from None
     if f"remote:{now.version}" != job["path"]:

@@ -199,3 +199,28 @@ def test_writes_over_a_remote_store_are_validated_and_switched_whole(built: Sett
         assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a c2c:twinnedWith ?b }") == \
             count(remote.bound(before), "SELECT (COUNT(*) AS ?n) WHERE "
                   "{ ?a c2c:twinnedWith ?b }")
+
+
+def test_an_answer_made_while_the_store_switched_versions_is_not_given(
+        remote_store: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version is read before and after a query (and after a page's queries): when it
+    changed in between, the answer could mix or mislabel versions, so it is 503, not 200."""
+    import dataclasses
+
+    real = RemoteStore.published
+    calls: list[str] = []
+
+    def switching(self, timeout=None):
+        info = real(self, timeout)
+        calls.append(info.version)
+        return info if len(calls) % 2 else dataclasses.replace(info, version="switched")
+
+    client = _client(remote_store)
+    monkeypatch.setattr(RemoteStore, "published", switching)
+    for path, accept in PATHS[:3]:
+        r = client.get(path, headers={"Accept": accept})
+        assert (r.status_code, r.get_json()["type"]) == (
+            503, "https://w3id.org/c2c/errors/store-switched"), path
+        assert r.headers["Retry-After"] == "0"
+    monkeypatch.setattr(RemoteStore, "published", real)
+    assert client.get(PATHS[1][0], headers={"Accept": "text/turtle"}).status_code == 200
