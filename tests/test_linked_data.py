@@ -164,9 +164,12 @@ def dumps(built: Settings, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.contract
 def test_two_exports_of_one_build_are_byte_identical(built: Settings, dumps: Path,
-                                                     tmp_path: Path) -> None:
-    export(built, tmp_path)
+                                                     tmp_path: Path, backend: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    """Also over the remote store: the build published there exports byte for byte alike."""
+    export(request.getfixturevalue("remote_store") if backend == "remote" else built, tmp_path)
     first = {p.name: p.read_bytes() for p in dumps.iterdir()}
     second = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert first.keys() == second.keys()

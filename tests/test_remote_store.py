@@ -92,7 +92,8 @@ def test_a_hung_or_killed_remote_store_answers_503_within_the_deadline(
         assert ok.status_code == 200
         os.kill(process.pid, signal.SIGSTOP)  # hangs: accepts connections, never answers
         try:
-            for path, accept in (*PATHS, ("/healthz", "application/json")):
+            # a query, a page (several queries) and the health check: each waits 1 s at most
+            for path, accept in (*PATHS[:2], ("/healthz", "application/json")):
                 started = time.monotonic()
                 r = client.get(path, headers={"Accept": accept})
                 took = time.monotonic() - started
@@ -224,3 +225,14 @@ def test_an_answer_made_while_the_store_switched_versions_is_not_given(
         assert r.headers["Retry-After"] == "0"
     monkeypatch.setattr(RemoteStore, "published", real)
     assert client.get(PATHS[1][0], headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def test_c2c_query_reads_the_remote_store(remote_store: Settings, store, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """`c2c query` with C2C_STORE_URL and no local build at all answers from the remote."""
+    from loaders.cli import main
+
+    monkeypatch.setenv("C2C_STORE_URL", remote_store.store_url)
+    monkeypatch.setenv("C2C_STORE", str(tmp_path / "no-local-store"))
+    assert main(["query", AGREEMENTS]) == 0
+    assert capsys.readouterr().out.split() == ["n", str(count(store))]

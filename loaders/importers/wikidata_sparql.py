@@ -285,8 +285,9 @@ def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
         two sources is one value, and stays a plain statement of each)."""
         mine = ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype))) \
             if isinstance(value, Literal) else ox.NamedNode(str(value))
-        return bool(store.query(assets.query("import/other-value.rq"), substitutions={
-            "node": ox.NamedNode(str(node)), "prop": ox.NamedNode(str(prop)), "value": mine}))
+        rows = store.query(assets.query("import/other-value.rq"), substitutions={
+            "node": ox.NamedNode(str(node)), "prop": ox.NamedNode(str(prop)), "value": mine})
+        return any(True for _row in rows)
 
     claims = dropped = 0
     for node, date in sorted(data.subject_objects(SCHEMA.startDate)):
