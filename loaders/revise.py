@@ -137,6 +137,9 @@ def _revise_remote(settings: Settings, change: Callable[[OxigraphStore], T],
         raise StoreError("the conformance profile runs on the embedded store only "
                          "(unset C2C_STORE_URL)")
     remote = RemoteStore.from_settings(settings)
+    if not remote.engine.atomic_update:
+        raise StoreError(f"C2C_STORE_ENGINE={remote.engine.name}: c2c cannot switch this engine "
+                         "atomically, so it does not write to it (nothing was changed)")
     with _write_lock(location):
         served = remote.published(timeout=settings.update_timeout)
         store = remote_dataset(remote.bound(served), timeout=settings.update_timeout)
