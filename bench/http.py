@@ -7,7 +7,11 @@ connections) for a fixed time per cell. Reports queries per second and p50/p99 l
 query kind and for the mix, and the ratio c2c / native. c2c runs twice: with its result cache
 (the default) and with the cache off, so the effect of caching is visible.
 
-    python -m bench.http [--triples 100000] [--seconds 3] [--out bench/results]
+    python -m bench.http [--triples 100000] [--seconds 3] [--out bench/results] [--remote]
+
+``--remote`` adds c2c over a remote store (issue 18): the same build published to an
+``oxigraph serve`` (read-write, its own folder) and c2c started with ``C2C_STORE_URL``, result
+cache off, so its ratio to "c2c no cache" is the cost of the remote store path.
 
 Only 127.0.0.1 is contacted. Needs the ``bench`` extra (the ``oxigraph`` server from PyPI).
 """
@@ -33,7 +37,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.synthetic import COUNTRIES, generate
-from loaders.store import BuildInfo, StoreLocation
+from loaders.dataset import materialise
+from loaders.namespaces import Minter
+from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 P = ("PREFIX c2c: <https://w3id.org/c2c/ont#> PREFIX schema: <https://schema.org/> "
@@ -140,15 +146,39 @@ def prepare_store(root: Path, triples: int) -> tuple[Path, list[str], int]:
     build = location.new_build()
     store = ox.Store(str(build))
     store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
-    store.flush()
     count = len(store)
+    # the default graph a c2c build serves: the distinct triples of the data graphs (issue 13);
+    # without it c2c, which queries the stored default graph, answered every query empty here
+    materialise(OxigraphStore(store, build, build.name), Minter("https://w3id.org/c2c/"))
+    default = len(store) - count
+    store.flush()
     del store
-    location.mark_complete(build, BuildInfo(build.name, time.time(), count, {}))
+    location.mark_complete(build, BuildInfo(build.name, time.time(), count, {},
+                                            default_triples=default))
     location.swap(build)
     cities = sorted({line.split(" ")[0][1:-1] for line in lines
                      if line.startswith("<https://w3id.org/c2c/id/city/") and
                      "#" not in line.split(" ")[0]})
     return build, cities, count
+
+
+def start_remote(root: Path, build: Path, bin_dir: Path) -> tuple[str, subprocess.Popen]:
+    """`oxigraph serve` on a folder of its own, with *build* published to it by c2c's publish
+    (staged, switched in one update); its base URL and process."""
+    from loaders.remote_store import RemoteStore, engine_named, publish
+    from loaders.store import OxigraphStore
+
+    port = free_port()
+    process = subprocess.Popen(
+        [str(bin_dir / "oxigraph"), "serve", "--location", str(root / "remote"), "--bind",
+         f"127.0.0.1:{port}", "--timeout-s", "30"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(f"{url}query?query=ASK%7B%7D", process)
+    location = StoreLocation(root / "store")
+    publish(RemoteStore(url, engine_named("oxigraph"), "https://w3id.org/c2c/"),
+            OxigraphStore.open(build, read_only=True), location.info(build))
+    return url, process
 
 
 def main() -> None:
@@ -162,6 +192,9 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true",
                         help="also drive bench/floor.py: gunicorn with c2c's settings answering "
                              "a constant body, the ceiling of any Python front here")
+    parser.add_argument("--remote", action="store_true",
+                        help="also drive c2c over the same data published to `oxigraph serve` "
+                             "as a remote store (C2C_STORE_URL), result cache off")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
@@ -175,26 +208,41 @@ def main() -> None:
         native_port = free_port()
         native = subprocess.Popen(
             [str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(build),
-             "--bind", f"127.0.0.1:{native_port}", "--union-default-graph"],
+             "--bind", f"127.0.0.1:{native_port}"],  # the same stored default graph
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.append(native)
         wait_for(f"http://127.0.0.1:{native_port}/query?query=ASK%7B%7D", native)
         targets = {"native": (f"http://127.0.0.1:{native_port}", "/query")}
-        fronts = [("c2c", str(64 * 1024 * 1024), "endpoint.app:create_app()"),
-                  ("c2c-nocache", "0", "endpoint.app:create_app()")]
+        fronts = [("c2c", str(64 * 1024 * 1024), "endpoint.app:create_app()", ""),
+                  ("c2c-nocache", "0", "endpoint.app:create_app()", "")]
         if args.floor:
-            fronts.append(("floor", "0", "bench.floor:app"))
-        for name, cache, wsgi in fronts:
+            fronts.append(("floor", "0", "bench.floor:app", ""))
+        if args.remote:
+            remote_url, remote = start_remote(root, build, bin_dir)
+            servers.append(remote)
+            fronts.append(("c2c-remote", "0", "endpoint.app:create_app()", remote_url))
+        for name, cache, wsgi, store_url in fronts:
             port = free_port()
             env = dict(os.environ, C2C_STORE=str(root / "store"), C2C_PORT=str(port),
                        C2C_HOST="127.0.0.1", C2C_WORKERS="2", C2C_THREADS="8",
-                       C2C_RESULT_CACHE_BYTES=cache, C2C_QUERY_TIMEOUT="30")
+                       C2C_RESULT_CACHE_BYTES=cache, C2C_QUERY_TIMEOUT="30",
+                       C2C_STORE_URL=store_url)
             proc = subprocess.Popen(
                 [str(bin_dir / "gunicorn"), "-c", "python:endpoint.gunicorn_conf", wsgi],
                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             servers.append(proc)
             wait_for(f"http://127.0.0.1:{port}/healthz", proc)
             targets[name] = (f"http://127.0.0.1:{port}", "/sparql")
+        if args.remote:  # the same answers, or the ratio means nothing
+            for kind in KINDS:
+                query, accept = queries(cities, random.Random(7), kind)  # noqa: S311
+                bodies = [urllib.request.urlopen(urllib.request.Request(
+                    f"{targets[n][0]}/sparql?{urllib.parse.urlencode({'query': query})}",
+                    headers={"Accept": accept}), timeout=60).read()
+                    for n in ("c2c-nocache", "c2c-remote")]
+                if kind != "neighbourhood" and bodies[0] != bodies[1]:
+                    raise SystemExit(f"{kind}: c2c over the remote store answers otherwise")
+                print(f"{kind}: same answer over both stores ({len(bodies[0])} bytes)")
         results: list[dict] = []
         for kind in kinds:
             for clients in levels:
@@ -207,6 +255,11 @@ def main() -> None:
                 results.append(row)
                 floor = (f" | floor {row['floor']['qps']:8.1f} ({row['floor/native']:.2f}x)"
                          if "floor" in row else "")
+                if "c2c-remote" in row:
+                    row["c2c-remote/c2c-nocache"] = row["c2c-remote"]["qps"] / max(
+                        row["c2c-nocache"]["qps"], 1e-9)
+                    floor += (f" | remote {row['c2c-remote']['qps']:8.1f} "
+                              f"({row['c2c-remote/c2c-nocache']:.2f}x of no cache)")
                 print(f"{kind:13s} {clients:3d} clients: native {row['native']['qps']:8.1f} q/s"
                       f" | c2c {row['c2c']['qps']:8.1f} ({row['c2c/native']:.2f}x)"
                       f" | no cache {row['c2c-nocache']['qps']:8.1f} "
@@ -235,10 +288,16 @@ def markdown(results: list[dict]) -> str:
         x = r[name]
         return f"{x['qps']:.0f} ({x['p50_ms']:.1f}/{x['p99_ms']:.1f})"
 
+    remote = any("c2c-remote" in r for r in results)
+    if remote:
+        lines[0] += " c2c over remote q/s (p50/p99 ms) | remote / no cache |"
+        lines[1] += "---:|---:|"
     for r in results:
         lines.append(f"| {r['kind']} | {r['clients']} | {cell(r, 'native')} | {cell(r, 'c2c')} | "
                      f"{r['c2c/native']:.2f}x | {r['c2c-nocache']['qps']:.0f} | "
-                     f"{r['c2c-nocache/native']:.2f}x |")
+                     f"{r['c2c-nocache/native']:.2f}x |" + (
+                         f" {cell(r, 'c2c-remote')} | {r['c2c-remote/c2c-nocache']:.2f}x |"
+                         if remote else ""))
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ import logging
 import sys
 import time
 
-from flask import Flask, Response, g, render_template, request, send_file
+from flask import Flask, Response, g, has_request_context, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from endpoint import http
@@ -39,6 +39,7 @@ from endpoint.worker import arrival
 from loaders import __version__
 from loaders.config import Settings
 from loaders.errors import StoreError
+from loaders.remote_store import RemoteStore
 from loaders.results import Format
 from loaders.store import StoreLocation
 
@@ -72,7 +73,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["c2c.settings"] = settings
-    served = ServedStore(settings.store)
+    remote = RemoteStore.from_settings(settings) if settings.store_url else None
+    served = ServedStore(settings.store, remote, deadline=lambda: (
+        g.get("c2c_started", time.monotonic()) + settings.query_timeout
+        if has_request_context() else None))
     app.extensions["c2c.store"] = served
 
     def warm_job() -> dict:
@@ -86,7 +90,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     pool = ExecutorPool(executors, settings.query_memory_mb * 1024 * 1024, warm_job=warm_job,
                         long_after=settings.long_query_seconds,
                         long_cap=min(settings.long_queries, executors))
-    pool.start()
+    if remote is None:  # over a remote store the engine evaluates; no executors
+        pool.start()
     app.extensions["c2c.pool"] = pool
     # /healthz has an executor of its own: it answers through a real query, never behind
     # heavy work
@@ -138,6 +143,26 @@ def create_app(settings: Settings | None = None) -> Flask:
                                         ensure_ascii=False))
         return response
 
+    if remote is not None:
+        @app.after_request
+        def same_version(response: Response) -> Response:
+            """A page or document over the remote store ran several queries: if the store
+            switched versions meanwhile, they may mix two versions, so it is not given."""
+            info = g.get("c2c_remote_info")
+            if info is None or response.status_code != 200 or g.get("c2c_remote_checked"):
+                return response
+            try:
+                now = remote.bound(None, g.c2c_started + settings.query_timeout).published()
+            except StoreError as exc:
+                return problem(503, "store-unavailable", "No store to serve", str(exc))
+            if now.version == info.version:
+                return response
+            switched = problem(503, "store-switched", "The store switched versions meanwhile",
+                               "A new version of the data was published while this answer was "
+                               "made; ask again.")
+            switched.headers["Retry-After"] = "0"
+            return switched
+
     @app.get("/assets/yasgui/<name>")
     def yasgui_asset(name: str) -> Response:
         if name not in ("yasgui.min.js", "yasgui.min.css") or not yasgui_available():
@@ -164,6 +189,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         health = app.extensions["c2c.health"]
         try:
             path, info = served.current()
+            if remote is not None:
+                if not served.get().query(WARM_UP_QUERY) and info.quads:
+                    raise StoreError("the remote store answers, but its dataset is empty")
+                return Response(json.dumps({"status": "ok", "version": info.version,
+                                            "triples": info.quads, "c2c": __version__,
+                                            "store": remote.url}),
+                                content_type="application/json",
+                                headers={"Cache-Control": "no-store"})
             wait = _HEALTH_SECONDS if health.started else _FIRST_HEALTH_SECONDS
             answer = health.run({"op": "query", "path": str(path), "query": WARM_UP_QUERY,
                                  "solution_format": "json"}, timeout=wait)

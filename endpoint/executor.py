@@ -127,12 +127,9 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     fail_after = job.get("fail_after_rows", 0)
 
     if job["op"] == "graph":
-        graph = ox.NamedNode(job["graph"]) if job.get("graph") else ox.DefaultGraph()
-        if isinstance(graph, ox.NamedNode) and not store.raw.contains_named_graph(graph):
+        if job.get("graph") and not store.contains_graph(job["graph"]):
             return {"kind": "missing"}
-        triples = sorted((ox.Triple(q.subject, q.predicate, q.object)
-                          for q in store.raw.quads_for_pattern(None, None, None, graph)),
-                         key=str)
+        triples = sorted(store.graph_triples(job.get("graph")), key=str)
         if graph_fmt is None:
             return {"kind": "graph", "body": None, "rows": len(triples)}
         return {"kind": "graph", "body": write_triples(triples, graph_fmt),
@@ -147,7 +144,7 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
                 return {"kind": "boolean", "body": None}
             return {"kind": "boolean", "body": write_boolean(bool(results), solution_fmt),
                     "format": solution_fmt.name, "rows": 1, "truncated": False}
-        if isinstance(results, ox.QueryTriples):
+        if not isinstance(results, ox.QuerySolutions):  # triples (QueryTriples or a list)
             if graph_fmt is None:
                 return {"kind": "graph", "body": None}
             triples, truncated = _capped(results, offset, limit)

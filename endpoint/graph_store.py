@@ -83,7 +83,6 @@ def _write(settings: Settings, graph: str | None) -> Response:
     refusal = write_refusal(settings)
     if refusal is not None:
         return refusal
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
     triples: list[ox.Triple] = []
     if request.method in ("PUT", "POST"):
         media = (request.mimetype or "").lower()
@@ -112,7 +111,7 @@ def _write(settings: Settings, graph: str | None) -> Response:
         except (SyntaxError, ValueError) as exc:
             return problem(400, "rdf-syntax", "The body is not valid RDF", str(exc))
     served = current_app.extensions["c2c.store"]
-    existed = graph is None or served.get().raw.contains_named_graph(target)
+    existed = graph is None or served.get().contains_graph(graph)
     if request.method == "DELETE" and not existed:
         return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
 

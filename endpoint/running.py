@@ -15,9 +15,10 @@ from typing import Any
 from flask import Response, current_app, g
 
 from endpoint.admission import Refused, client_key
-from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong
+from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong, run_job
 from endpoint.problems import problem
 from loaders.config import Settings
+from loaders.remote_store import StoreTimeout
 
 
 class Overloaded(Exception):  # noqa: N818
@@ -42,8 +43,11 @@ def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
     :class:`endpoint.executor.QueryTimeout` / :class:`ExecutorCrashed` for the caller."""
     deadline = g.c2c_started + settings.query_timeout
     metrics = current_app.extensions["c2c.metrics"]
+    served = current_app.extensions["c2c.store"]
     try:
         with current_app.extensions["c2c.admission"].admit(client_key(settings)):
+            if served.remote is not None:
+                return _run_remote(job, served, deadline)
             return current_app.extensions["c2c.pool"].run(job, deadline=deadline)
     except Refused as exc:
         raise Overloaded(_retry(problem(exc.status, exc.kind, exc.title, exc.detail),
@@ -63,6 +67,25 @@ def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
             "(C2C_LONG_QUERIES); it was stopped so that short queries keep being answered. "
             "Retry later, narrow it, or run it on a dump.",
             limit_seconds=settings.long_query_seconds), 2)) from None
+
+
+def _run_remote(job: dict[str, Any], served: Any, deadline: float) -> dict[str, Any]:
+    """*job* over the remote store, in this thread (the remote engine is the executor) under
+    the client-side *deadline*. The answer is tied to the version read at the start of the
+    request (its ETag, the cache): if the remote store switched versions meanwhile, the
+    answer may be of either, so it is not given (503 ``store-switched``, retry at once)."""
+    try:
+        answer = run_job(job, {job["path"]: served.get()})
+        now = served.remote.bound(None, deadline).published()
+        g.c2c_remote_checked = True
+    except StoreTimeout:
+        raise QueryTimeout() from None
+    if f"remote:{now.version}" != job["path"]:
+        raise Overloaded(_retry(problem(
+            503, "store-switched", "The store switched versions during the query",
+            "A new version of the data was published while the query ran; send it again."),
+            0))
+    return answer
 
 
 def run_write(job: dict[str, Any], settings: Settings) -> dict[str, Any]:

@@ -4,28 +4,50 @@
 so a ``c2c build`` or an update that switched ``current`` is seen at the next request) and what
 that build recorded about itself; query executors open that folder themselves. :meth:`get`
 opens it read-only in the request process too, for the health check.
+
+With a remote store (``C2C_STORE_URL``) there is no folder: :meth:`current` reads the
+publication record of the remote store (one small query per request, so every front over one
+store sees a switch at its next request and computes the same ETags), its key is
+``remote:{version}``, and :meth:`get` is a :class:`loaders.remote_store.RemoteStore` bound to
+that version and to the request's deadline.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from flask import g, has_request_context
 
 from loaders.errors import StoreError
 from loaders.store import BuildInfo, OxigraphStore, StoreLocation
 
 
 class ServedStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, remote: Any = None,
+                 deadline: Callable[[], float | None] = lambda: None) -> None:
+        self.remote = remote
+        """The remote store (:class:`loaders.remote_store.RemoteStore`), or None: embedded."""
+        self._deadline = deadline
         self.location = StoreLocation(root)
         self._lock = threading.Lock()
         self._path: Path | None = None
         self._store: OxigraphStore | None = None
         self._info: dict[Path, BuildInfo] = {}
 
-    def current(self) -> tuple[Path, BuildInfo]:
+    def current(self) -> tuple[Path | str, BuildInfo]:
         """The folder of the store being served and its :class:`BuildInfo`; raises
         :class:`loaders.errors.StoreError` before any build."""
+        if self.remote is not None:
+            # once per request: a page runs several queries, all over the same version
+            info = g.get("c2c_remote_info") if has_request_context() else None
+            if info is None:
+                info = self.remote.bound(None, self._deadline()).published()
+                if has_request_context():
+                    g.c2c_remote_info = info
+            return f"remote:{info.version}", info
         path = self.location.current()
         if path is None:
             raise StoreError(f"{self.location.root}: no store has been built yet; "
@@ -37,9 +59,12 @@ class ServedStore:
                 self._info = {path: info}
         return path, info
 
-    def get(self) -> OxigraphStore:
-        """The current store, opened read-only in this process."""
-        current, _info = self.current()
+    def get(self) -> Any:
+        """The current store, opened read-only in this process (remote: bound to the version
+        and the request's deadline)."""
+        current, info = self.current()
+        if self.remote is not None:
+            return self.remote.bound(info, self._deadline())
         if current == self._path and self._store is not None:
             return self._store
         with self._lock:

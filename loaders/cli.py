@@ -23,6 +23,22 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = build(settings, progress=not args.quiet and sys.stderr.isatty())
     print(summary.text())
+    if settings.store_url:
+        return _cmd_publish(args, settings)
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Publish the current build of ``C2C_STORE`` to the remote store of ``C2C_STORE_URL``:
+    staged, then switched in one update (:func:`loaders.remote_store.publish_current`)."""
+    from loaders.remote_store import publish_current
+
+    def pause() -> None:  # test hook: stop before the switch until told to go on
+        print("c2c publish: staged, waiting before the switch", file=sys.stderr, flush=True)
+        sys.stdin.readline()
+
+    info = publish_current(settings, before_switch=pause if settings.publish_pause else None)
+    print(f"published {info.version} ({info.quads} quads) to {settings.store_url}")
     return 0
 
 
@@ -89,9 +105,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import signal
     import subprocess
 
-    from loaders.store import StoreLocation
+    from loaders.store import open_configured
 
-    StoreLocation(settings.store).open_current().query("ASK {}")  # fail early, readably
+    open_configured(settings).query("ASK {}")  # fail early, readably
     _check_port(settings.host, settings.port)
     env = dict(os.environ)
     env.update({"C2C_STORE": str(Path(settings.store).resolve()),
@@ -141,7 +157,7 @@ def _check_port(host: str, port: int) -> None:
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format, serialize
-    from loaders.store import StoreLocation
+    from loaders.store import open_configured
 
     text = args.query
     if text.startswith("@"):
@@ -150,7 +166,7 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(Location(path), f"cannot be read: {exc.strerror}") from None
-    store = StoreLocation(settings.store).open_current()
+    store = open_configured(settings)
     try:
         results = store.query(text)
     except SyntaxError as exc:
@@ -158,7 +174,7 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
                          f"SPARQL syntax error: {exc}") from None
     import pyoxigraph as ox
 
-    if isinstance(results, ox.QueryTriples):
+    if not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
         fmt = find_format(args.format or "ttl", GRAPH_FORMATS)
     else:
         fmt = find_format(args.format or "csv", SOLUTION_FORMATS)
@@ -249,6 +265,10 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the graph from data/ and make it the served store")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(run=_cmd_build)
+
+    pb = sub.add_parser("publish", help="publish the current build to the remote store "
+                        "(C2C_STORE_URL), switched atomically")
+    pb.set_defaults(run=_cmd_publish)
 
     v = sub.add_parser("validate", help="check files against the SHACL shapes without building")
     v.add_argument("files", nargs="*", help="data folders or RDF files (default: the data folder)")

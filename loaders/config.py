@@ -82,6 +82,13 @@ def _public_url(env: dict[str, str]) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _store_url(url: str) -> str:
+    url = url.strip()
+    if url and not re.fullmatch(r"https?://[^\s?#<>\"]+", url):
+        raise ConfigError(f"{url!r} (C2C_STORE_URL and the like) must be an http(s) URL")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of c2c, with its default."""
@@ -185,6 +192,21 @@ class Settings:
     (``C2C_WIKIDATA_BACKOFF``)."""
     wikidata_page_size: int = 5000
     """Statements per request (``LIMIT``) of the paged query (``C2C_WIKIDATA_PAGE_SIZE``)."""
+    store_url: str = ""
+    """A remote SPARQL 1.1 server as the store instead of the embedded one (``C2C_STORE_URL``,
+    e.g. ``http://127.0.0.1:7878/``; empty: the embedded store in ``C2C_STORE``). See README
+    "Store backends"."""
+    store_engine: str = "oxigraph"
+    """Which engine ``C2C_STORE_URL`` is (``C2C_STORE_ENGINE``;
+    :data:`loaders.remote_store.ENGINES`): its URL layout and what it can do."""
+    store_query_url: str = ""
+    """Query URL of the remote store when the engine lays it out otherwise
+    (``C2C_STORE_QUERY_URL``; likewise ``C2C_STORE_UPDATE_URL``, ``C2C_STORE_GRAPH_STORE_URL``)."""
+    store_update_url: str = ""
+    store_graph_store_url: str = ""
+    publish_pause: bool = False
+    """Test hook: ``c2c publish`` stops before its switch and waits for a line on stdin
+    (``C2C_TEST_PUBLISH_PAUSE``)."""
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
@@ -239,6 +261,12 @@ class Settings:
                 max(1, _int(env, "C2C_WORKERS", 2)), executors)),
             metrics=Path(env.get("C2C_METRICS") or _DEFAULT_METRICS),
             fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
+            store_url=_store_url(env.get("C2C_STORE_URL", "")),
+            store_engine=(env.get("C2C_STORE_ENGINE") or "oxigraph").strip().lower(),
+            store_query_url=_store_url(env.get("C2C_STORE_QUERY_URL", "")),
+            store_update_url=_store_url(env.get("C2C_STORE_UPDATE_URL", "")),
+            store_graph_store_url=_store_url(env.get("C2C_STORE_GRAPH_STORE_URL", "")),
+            publish_pause=_bool(env, "C2C_TEST_PUBLISH_PAUSE"),
             wikidata_timeout=_float(env, "C2C_WIKIDATA_TIMEOUT", 60.0),
             wikidata_retries=_int(env, "C2C_WIKIDATA_RETRIES", 4),
             wikidata_backoff=_float(env, "C2C_WIKIDATA_BACKOFF", 2.0),

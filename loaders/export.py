@@ -37,7 +37,7 @@ from loaders import assets
 from loaders.config import Settings
 from loaders.namespaces import PREFIXES, Minter
 from loaders.results import media_type_of
-from loaders.store import OxigraphStore, StoreLocation
+from loaders.store import OxigraphStore, open_configured
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -107,7 +107,11 @@ def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Dis
     from loaders.progress import bar
 
     minter = Minter(settings.base_iri)
-    store = StoreLocation(settings.store).open_current()
+    store = open_configured(settings)
+    if not isinstance(store, OxigraphStore):  # a remote store: its served version, copied
+        from loaders.remote_store import remote_dataset
+
+        store = remote_dataset(store)
     out.mkdir(parents=True, exist_ok=True)
     # first the whole dataset is canonicalised (most of the time, one step), then each file
     progress_bar = bar(desc="c2c export: canonicalise and serialise", unit="step", total=1,

@@ -119,10 +119,10 @@ def find_format(name: str, formats: list[Format]) -> Format | None:
 
 def serialize(results: object, fmt: Format) -> bytes:
     """Write SELECT/ASK results or CONSTRUCT/DESCRIBE triples in *fmt*, uncapped."""
-    if isinstance(results, ox.QueryTriples):
-        return write_triples(results, fmt)
     if isinstance(results, ox.QueryBoolean):
         return write_boolean(bool(results), fmt)
+    if not isinstance(results, ox.QuerySolutions):  # triples, from either store backend
+        return write_triples(results, fmt)
     return write_solutions([v.value for v in results.variables], results, fmt)
 
 

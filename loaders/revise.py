@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import os
 import shutil
 import time
 import traceback
@@ -71,6 +72,8 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
     location = StoreLocation(settings.store)
     minter = Minter(settings.base_iri)
     conformance = settings.profile == CONFORMANCE
+    if settings.store_url:
+        return _revise_remote(settings, change, location, minter)
     with _write_lock(location):
         current = location.current()
         if current is None:
@@ -116,4 +119,45 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             shutil.rmtree(target, ignore_errors=True)
             raise
         location.prune()
+    return result, info
+
+
+def _revise_remote(settings: Settings, change: Callable[[OxigraphStore], T],
+                   location: StoreLocation, minter: Minter) -> tuple[T, BuildInfo]:
+    """:func:`revise` over a remote store (``C2C_STORE_URL``): the served version is copied
+    into memory (an embedded store), changed, carried back, derived, validated and described
+    there exactly as above, then published as a new version — staged and switched in one
+    update (:func:`loaders.remote_store.publish`), so readers never see half of it and a write
+    that fails or violates a shape changes nothing. Writes of this host are serialised by the
+    lock file; a write of another front that switched the store meanwhile makes this one fail
+    unchanged (compared just before the switch)."""
+    from loaders.remote_store import RemoteStore, publish, remote_dataset
+
+    if settings.profile == CONFORMANCE:
+        raise StoreError("the conformance profile runs on the embedded store only "
+                         "(unset C2C_STORE_URL)")
+    remote = RemoteStore.from_settings(settings)
+    if not remote.engine.atomic_update:
+        raise StoreError(f"C2C_STORE_ENGINE={remote.engine.name}: c2c cannot switch this engine "
+                         "atomically, so it does not write to it (nothing was changed)")
+    with _write_lock(location):
+        served = remote.published(timeout=settings.update_timeout)
+        store = remote_dataset(remote.bound(served), timeout=settings.update_timeout)
+        before = default_triples(store)
+        result = change(store)
+        carry_back(store, minter, before)
+        derive(store, minter)
+        violations = validate_store(store.raw, graphs=validated_graphs(store, minter))
+        if violations:
+            raise ValidationFailed(violations, report_text(violations))
+        materialise(store, minter)
+        describe(store, minter)
+        graphs = store.graph_counts()
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        info = BuildInfo(version=f"{stamp}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}",
+                         finished=time.time(), quads=sum(graphs.values()), graphs=graphs,
+                         default_triples=store.default_size(),
+                         metadata_graphs=metadata_graphs(minter))
+        publish(remote, store, info, timeout=settings.update_timeout,
+                expected_version=served.version)
     return result, info

@@ -48,6 +48,10 @@ class GraphStore(Protocol):
 
     def named_graphs(self) -> list[str]: ...
 
+    def contains_graph(self, graph: str) -> bool: ...
+
+    def graph_triples(self, graph: str | None) -> list[ox.Triple]: ...
+
 
 # a query that states its own dataset (FROM / FROM NAMED) keeps it
 _FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
@@ -155,6 +159,16 @@ class OxigraphStore:
     def named_graphs(self) -> list[str]:
         """The IRIs of every named graph, sorted."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def contains_graph(self, graph: str) -> bool:
+        """Whether the named graph *graph* exists."""
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_triples(self, graph: str | None) -> list[ox.Triple]:
+        """The triples of *graph* (None: the default graph), sorted."""
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return sorted((ox.Triple(q.subject, q.predicate, q.object)
+                       for q in self._store.quads_for_pattern(None, None, None, name)), key=str)
 
     def default_size(self) -> int:
         """Number of triples in the stored default graph (counted by Oxigraph)."""
@@ -337,3 +351,13 @@ def _owner_alive(build: Path) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def open_configured(settings: Any) -> GraphStore:
+    """The store the configuration names: the remote SPARQL 1.1 server of ``C2C_STORE_URL``
+    (:class:`loaders.remote_store.RemoteStore`), else the current build in ``C2C_STORE``."""
+    if settings.store_url:
+        from loaders.remote_store import RemoteStore
+
+        return RemoteStore.from_settings(settings)
+    return StoreLocation(settings.store).open_current()

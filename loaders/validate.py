@@ -29,6 +29,7 @@ from rdflib.namespace import RDF, SH
 from loaders import assets, shacl_sparql
 from loaders.errors import Location, StoreError
 from loaders.namespaces import PREFIXES
+from loaders.store import OxigraphStore
 
 SHAPES_NS = Namespace("https://w3id.org/c2c/shapes#")
 
@@ -151,7 +152,7 @@ def _sorted(found: list[Violation]) -> list[Violation]:
 
 def _copy_in_memory(store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> ox.Store:
     """A new in-memory store holding *graphs* of *store*, each under its own name."""
-    copy = ox.Store()
+    copy = OxigraphStore.in_memory("validation").raw
     for graph in graphs:
         copy.bulk_load(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph),
                        format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
@@ -207,7 +208,7 @@ def validate_data(graphs: Iterable[object], origins: Mapping[str, Location] | No
     """Validate the union of *graphs* (rdflib graphs or curated graph sinks) and the ontology;
     return every violation, sorted by file and row. See the module docstring for *engine*."""
     if engine == "oxigraph":
-        store = ox.Store()
+        store = OxigraphStore.in_memory("validation").raw
         if ontology is not None:
             store.extend(as_quads(ontology))
         else:

@@ -123,18 +123,116 @@ def store(built: Settings):
     return StoreLocation(built.store).open_current()
 
 
+BACKENDS = ("embedded", "remote")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``contract`` runs over both store backends: its ``client``, ``server`` or
+    ``contract_store`` is the embedded store's, then the remote store's (``backend``)."""
+    if metafunc.definition.get_closest_marker("contract") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store backend the test runs over: "embedded" unless the test is a ``contract``
+    test, which runs over both. The servers and apps of each backend are session fixtures,
+    made once; ``client``, ``server`` and ``contract_store`` only pick one."""
+    return getattr(request, "param", "embedded")
+
+
+def oxigraph_binary() -> str | None:
+    """The `oxigraph` server of the PyPI package `oxigraph` (test extras), or None."""
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    return found if Path(found).exists() else None
+
+
+@contextmanager
+def run_oxigraph(location: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`oxigraph serve` (read-write) over *location* on 127.0.0.1; yields its base URL and
+    process once it answers; stops it afterwards (if the test has not killed it)."""
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip("the `oxigraph` server (PyPI oxigraph, in the test extras) is not installed")
+    port = free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind",
+                                f"127.0.0.1:{port}", *extra],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(f"{url}query?query=ASK%7B%7D", process=process)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            stop(process)
+
+
 @pytest.fixture(scope="session")
-def client(built: Settings):
+def remote_store(built: Settings, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[Settings]:
+    """A real `oxigraph serve` on 127.0.0.1 with the session's build published to it once
+    (``c2c publish``'s code path); yields the settings of the build with ``C2C_STORE_URL``."""
+    from loaders.remote_store import publish_current
+
+    location = tmp_path_factory.mktemp("oxigraph-remote")
+    with run_oxigraph(location, "--timeout-s", "30") as (url, _process):
+        settings = built.with_overrides(store_url=url)
+        publish_current(settings)
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def remote_contract_store(remote_store: Settings):
+    """The remote store as a :class:`loaders.store.GraphStore`."""
+    from loaders.store import open_configured
+
+    return open_configured(remote_store)
+
+
+@pytest.fixture
+def contract_store(backend: str, request: pytest.FixtureRequest):
+    """The session's build as a :class:`loaders.store.GraphStore` of the test's backend."""
+    return request.getfixturevalue("remote_contract_store" if backend == "remote" else "store")
+
+
+@pytest.fixture(scope="session")
+def embedded_client(built: Settings):
     from endpoint.app import create_app
 
     return create_app(built).test_client()
 
 
 @pytest.fixture(scope="session")
-def server(built: Settings) -> Iterator[str]:
+def remote_client(remote_store: Settings):
+    from endpoint.app import create_app
+
+    return create_app(remote_store).test_client()
+
+
+@pytest.fixture
+def client(backend: str, request: pytest.FixtureRequest):
+    """A Flask test client of the app over the test's backend."""
+    return request.getfixturevalue(f"{backend}_client")
+
+
+@pytest.fixture(scope="session")
+def embedded_server(built: Settings) -> Iterator[str]:
     """A real gunicorn serving the built store on 127.0.0.1; yields its base URL."""
     port = free_port()
     with run_gunicorn(built, port) as base:
+        yield base
+
+
+@pytest.fixture
+def server(backend: str, request: pytest.FixtureRequest) -> str:
+    """The base URL of a real gunicorn over the test's backend."""
+    return request.getfixturevalue(f"{backend}_server")
+
+
+@pytest.fixture(scope="session")
+def remote_server(remote_store: Settings) -> Iterator[str]:
+    """A real gunicorn over the remote store (``C2C_STORE_URL``); yields its base URL."""
+    with run_gunicorn(remote_store, free_port(), C2C_STORE_URL=remote_store.store_url) as base:
         yield base
 
 

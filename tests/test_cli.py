@@ -14,7 +14,7 @@ from loaders.config import Settings
 from loaders.store import StoreLocation
 from tests.conftest import DATA, ROOT
 
-SUBCOMMANDS = ["build", "validate", "serve", "query", "export", "import", "docs"]
+SUBCOMMANDS = ["build", "publish", "validate", "serve", "query", "export", "import", "docs"]
 
 
 def run_c2c(*args: str, env: dict | None = None, cwd: Path = ROOT

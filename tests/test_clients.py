@@ -77,10 +77,10 @@ def test_sparqlwrapper_matrix(server: str, form: str, fmt: str | None, media: st
 # --- rdflib's SPARQLStore, and requests with Accept only ----------------------------------
 
 @pytest.fixture(scope="module")
-def sparql_store(server: str):
+def sparql_store(embedded_server: str):
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-    store = SPARQLStore(f"{server}/sparql")
+    store = SPARQLStore(f"{embedded_server}/sparql")
     yield store
     store.close()
 

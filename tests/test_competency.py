@@ -36,11 +36,19 @@ def test_there_are_at_least_fifteen_questions() -> None:
     assert len(QUESTIONS) >= 15
 
 
+@pytest.fixture
+def cq(backend: str, request: pytest.FixtureRequest):
+    """The store the questions run on: this module's build, or (contract) the session's build
+    of the same data/ published to the remote store."""
+    return request.getfixturevalue("remote_contract_store" if backend == "remote" else "cq_store")
+
+
+@pytest.mark.contract
 @pytest.mark.parametrize(("name", "text"), QUESTIONS, ids=[n for n, _ in QUESTIONS])
-def test_competency_question(cq_store, name: str, text: str) -> None:
+def test_competency_question(cq, name: str, text: str) -> None:
     expected_file = CQ_FIXTURES / f"{name.removesuffix('.rq')}.json"
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
-    assert answer(cq_store, text) == expected
+    assert answer(cq, text) == expected
 
 
 def test_2000s_questions_are_answered_from_real_data(store) -> None:

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.mark.contract
 def test_h37_id_redirects_to_doc(client) -> None:
     r = client.get("/id/city/cn-harbin", headers={"Accept": "text/html"})
     assert r.status_code == 303
@@ -32,6 +33,7 @@ def test_h37_id_redirects_to_doc(client) -> None:
     assert "Accept" in r.headers["Vary"]
 
 
+@pytest.mark.contract
 def test_h38_turtle_document_with_prefixes(client) -> None:
     r = client.get("/doc/city/cn-harbin", headers={"Accept": "text/turtle"})
     assert (r.status_code, r.mimetype) == (200, "text/turtle")
@@ -43,6 +45,7 @@ def test_h38_turtle_document_with_prefixes(client) -> None:
 @pytest.mark.parametrize(("accept", "fmt"), [("application/ld+json", "json-ld"),
                                              ("application/n-triples", "nt"),
                                              ("application/rdf+xml", "xml")])
+@pytest.mark.contract
 def test_h39_other_rdf_formats(client, accept: str, fmt: str) -> None:
     r = client.get("/doc/city/cn-harbin", headers={"Accept": accept})
     assert (r.status_code, r.mimetype) == (200, accept)
@@ -52,6 +55,7 @@ def test_h39_other_rdf_formats(client, accept: str, fmt: str) -> None:
     assert json.loads(client.get("/context.jsonld").data)["@context"]["c2c"]
 
 
+@pytest.mark.contract
 def test_h40_document_headers(client) -> None:
     r = client.get("/doc/city/cn-harbin", headers={"Accept": "text/turtle"})
     assert r.headers["Content-Location"] == "/doc/city/cn-harbin.ttl"
@@ -75,6 +79,7 @@ def test_h41_suffixes_win_over_accept(client, suffix: str, media: str) -> None:
     assert (r.status_code, r.mimetype) == (200, media)
 
 
+@pytest.mark.contract
 def test_h42_unknown_thing_is_404(client) -> None:
     assert client.get("/id/city/atlantis").status_code == 404
     assert client.get("/doc/city/atlantis", headers={"Accept": "text/turtle"}).status_code == 404
@@ -85,6 +90,7 @@ def test_h43_unacceptable_type_is_406(client) -> None:
     assert client.get("/doc/city/cn-harbin", headers={"Accept": "image/png"}).status_code == 406
 
 
+@pytest.mark.contract
 def test_h44_partners_in_both_directions_with_counts(client) -> None:
     r = client.get("/doc/city/ru-khabarovsk", headers={"Accept": "text/turtle"})
     g = Graph().parse(data=r.data, format="turtle")
@@ -94,6 +100,7 @@ def test_h44_partners_in_both_directions_with_counts(client) -> None:
     assert "Twinned with (" in page
 
 
+@pytest.mark.contract
 def test_h45_language_of_labels(client) -> None:
     r = client.get("/doc/city/cn-harbin.html", headers={"Accept-Language": "zh"})
     assert r.headers["Content-Language"] == "zh-Hans"
@@ -103,6 +110,7 @@ def test_h45_language_of_labels(client) -> None:
     assert ru.headers["Content-Language"] == "ru"
 
 
+@pytest.mark.contract
 def test_page_lists_partners_by_date_with_sources_and_maps_each(client) -> None:
     page = client.get("/doc/city/cn-harbin.html").data.decode()
     # Harbin's partners: Khabarovsk, Murmansk, Yekaterinburg (Sverdlovsk in the 2004 list)
@@ -130,6 +138,7 @@ def test_no_partner_list_where_it_cannot_apply(client, path: str) -> None:
     assert 'class="statement-group"' in page
 
 
+@pytest.mark.contract
 def test_h47_describe_matches_the_document_minus_inverse_links(client) -> None:
     described = client.get("/sparql", query_string={"query": f"DESCRIBE <{HARBIN}>"},
                            headers={"Accept": "text/turtle"})
@@ -155,9 +164,12 @@ def dumps(built: Settings, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.contract
 def test_two_exports_of_one_build_are_byte_identical(built: Settings, dumps: Path,
-                                                     tmp_path: Path) -> None:
-    export(built, tmp_path)
+                                                     tmp_path: Path, backend: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    """Also over the remote store: the build published there exports byte for byte alike."""
+    export(request.getfixturevalue("remote_store") if backend == "remote" else built, tmp_path)
     first = {p.name: p.read_bytes() for p in dumps.iterdir()}
     second = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert first.keys() == second.keys()
@@ -204,6 +216,7 @@ def test_h48_dumps_with_ranges_and_validators(built: Settings, dumps: Path) -> N
     assert app.get("/dumps/latest/..%2Fsecret").status_code == 404
 
 
+@pytest.mark.contract
 def test_h49_graph_store_turtle_is_stable(client) -> None:
     graph = "https://w3id.org/c2c/graph/derived"
     first = client.get("/rdf-graph-store", query_string={"graph": graph})
@@ -238,6 +251,7 @@ def test_skos_concepts_are_served_at_their_iris(client) -> None:
     ("Saint Petersburg", "city/ru-saint-petersburg"), ("Pietari", "city/ru-saint-petersburg"),
     ("harbin", "city/cn-harbin"), ("哈尔滨", "city/cn-harbin"), ("Lao Cai", "city/vn-lao-cai"),
 ])
+@pytest.mark.contract
 def test_search_across_languages_scripts_and_transliterations(client, text: str,
                                                               expected: str) -> None:
     r = client.get("/search", query_string={"q": text}, headers={"Accept": "application/json"})
@@ -247,6 +261,7 @@ def test_search_across_languages_scripts_and_transliterations(client, text: str,
     assert f'href="/id/{expected}"' in page.data.decode()
 
 
+@pytest.mark.contract
 def test_the_same_search_from_sparql(client) -> None:
     q = ('SELECT ?place WHERE { ?place c2c:searchKey ?key FILTER (CONTAINS(?key, "pietari")) }')
     r = client.get("/sparql", query_string={"query": q})
@@ -254,6 +269,7 @@ def test_the_same_search_from_sparql(client) -> None:
     assert places == {"https://w3id.org/c2c/id/city/ru-saint-petersburg"}
 
 
+@pytest.mark.contract
 def test_country_page_has_a_timeline_across_policy_periods(client) -> None:
     page = client.get("/doc/country/cn.html", query_string={"with": "ru"}).data.decode()
     periods = re.findall(r'<h3 class="period[^"]*"[^>]*>([^<]*) \((\d+)\)</h3>', page)
@@ -363,6 +379,7 @@ def test_dump_index_and_void_always_describe_the_served_store(built: Settings,
     listing = index()
     assert (listing["store_version"], listing["current"]) == (newer, True)
     assert _void_dumps(app) == {f["name"]: (f["sha256"], newer) for f in listing["files"]}
+@pytest.mark.contract
 def test_query_page_without_javascript_shows_an_html_table(client) -> None:
     query = "SELECT ?a ?b WHERE { ?a c2c:twinnedWith ?b } LIMIT 7"
     page = client.get("/query", query_string={"query": query}).data.decode()

@@ -26,6 +26,7 @@ def get(client, query: str = Q, headers: dict | None = None, **params):
 
 # --- 4a. Query operation -------------------------------------------------------------------
 
+@pytest.mark.contract
 def test_h01_select_as_sparql_json(client) -> None:
     r = get(client, headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200
@@ -35,6 +36,7 @@ def test_h01_select_as_sparql_json(client) -> None:
 
 @pytest.mark.parametrize("media", ["application/sparql-results+xml", "text/csv",
                                    "text/tab-separated-values"])
+@pytest.mark.contract
 def test_h02_other_result_formats(client, media: str) -> None:
     r = get(client, headers={"Accept": media})
     assert r.status_code == 200
@@ -44,6 +46,7 @@ def test_h02_other_result_formats(client, media: str) -> None:
 
 
 @pytest.mark.parametrize("accept", [None, "*/*"])
+@pytest.mark.contract
 def test_h03_defaults(client, accept) -> None:
     headers = {"Accept": accept} if accept else {}
     assert get(client, headers=headers).mimetype == "application/sparql-results+json"
@@ -66,6 +69,7 @@ def test_h05_q_zero_excludes(client) -> None:
     assert r.mimetype != "application/sparql-results+json"
 
 
+@pytest.mark.contract
 def test_h06_construct_with_mixed_accept(client) -> None:
     r = get(client, CONSTRUCT, {"Accept": "application/sparql-results+json,text/turtle"})
     assert (r.status_code, r.mimetype) == (200, "text/turtle")
@@ -82,6 +86,7 @@ def test_h07_unacceptable_lists_offers(client) -> None:
     ("csv", "text/csv"), ("json", "application/sparql-results+json"),
     ("xml", "application/sparql-results+xml"), ("tsv", "text/tab-separated-values"),
     ("text/csv", "text/csv")])
+@pytest.mark.contract
 def test_h08_format_overrides_accept(client, value: str, media: str) -> None:
     r = get(client, headers={"Accept": "application/sparql-results+xml"}, format=value)
     assert (r.status_code, r.mimetype) == (200, media)
@@ -98,6 +103,7 @@ def test_h08_unknown_format(client) -> None:
     assert get(client, format="pdf").status_code == 400
 
 
+@pytest.mark.contract
 def test_h09_post_form_and_direct(client) -> None:
     expected = get(client).get_json(force=True)
     form = client.post("/sparql", data={"query": Q})
@@ -113,6 +119,7 @@ def test_h10_wrong_content_type_or_charset(client) -> None:
     assert r.status_code == 415
 
 
+@pytest.mark.contract
 def test_h11_syntax_error_with_position(client) -> None:
     r = get(client, "SELEC * WHERE {")
     assert r.status_code == 400
@@ -129,6 +136,7 @@ def test_h12_malformed_requests(client) -> None:
                        ).status_code == 400
 
 
+@pytest.mark.contract
 def test_h13_dataset_parameters(client) -> None:
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     derived = "https://w3id.org/c2c/graph/derived"
@@ -145,6 +153,7 @@ def test_h13_dataset_parameters(client) -> None:
         [derived]
 
 
+@pytest.mark.contract
 def test_h14_head_matches_get(client) -> None:
     g, h = get(client), client.head("/sparql", query_string={"query": Q})
     assert h.status_code == g.status_code == 200
@@ -170,6 +179,7 @@ def test_h16_body_and_uri_limits(built: Settings) -> None:
     assert "POST" in r.get_json()["detail"]
 
 
+@pytest.mark.contract
 def test_h17_non_ascii_queries(client) -> None:
     r = get(client, 'SELECT ?c WHERE { ?c rdfs:label "Санкт-Петербург"@ru }')
     assert r.get_json(force=True)["results"]["bindings"]
@@ -318,6 +328,7 @@ def test_update_rederives_twinned_with(writable: Settings) -> None:
 GRAPH = "https://w3id.org/c2c/graph/derived"
 
 
+@pytest.mark.contract
 def test_h28_graph_store_get(client) -> None:
     r = client.get("/rdf-graph-store", query_string={"graph": GRAPH},
                    headers={"Accept": "text/turtle"})
@@ -388,6 +399,7 @@ def test_h32_gzip(client) -> None:
     assert "Content-Encoding" not in get(client, CONSTRUCT).headers
 
 
+@pytest.mark.contract
 def test_h33_etag_and_304(client) -> None:
     r = get(client)
     etag = r.headers["ETag"]
@@ -401,6 +413,7 @@ def test_h33_etag_and_304(client) -> None:
 
 # --- 4f. Self-description ------------------------------------------------------------------
 
+@pytest.mark.contract
 def test_h34_service_description(client) -> None:
     r = client.get("/sparql", headers={"Accept": "text/turtle"})
     assert r.mimetype == "text/turtle"
@@ -421,6 +434,7 @@ def test_h34_service_description(client) -> None:
     assert b"https://cdn" not in html.data and b"unpkg" not in html.data
 
 
+@pytest.mark.contract
 def test_h35_well_known_void(client) -> None:
     r = client.get("/.well-known/void")
     assert (r.status_code, r.mimetype) == (200, "text/turtle")
@@ -439,6 +453,7 @@ def test_h35_void_names_the_dumps(built: Settings, tmp_path) -> None:
     assert "void:dataDump" in text and "all.nq.gz" in text
 
 
+@pytest.mark.contract
 def test_h36_healthz_and_metrics(client) -> None:
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and health["version"]

@@ -42,6 +42,7 @@ def sparql_url(base: str, query: str, **params: str) -> str:
     return f"{base}/sparql?" + urllib.parse.urlencode({"query": query, **params})
 
 
+@pytest.mark.contract
 def test_sparqlwrapper_select_ask_construct_describe(server: str) -> None:
     sw = SPARQLWrapper(f"{server}/sparql")
     sw.setReturnFormat(JSON)
@@ -60,6 +61,7 @@ def test_sparqlwrapper_select_ask_construct_describe(server: str) -> None:
     assert len(list(described.triples((URIRef(HARBIN), None, None)))) > 5
 
 
+@pytest.mark.contract
 def test_sparqlstore_select_ask_construct_describe(server: str) -> None:
     remote = SPARQLStore(f"{server}/sparql")
     rows = list(remote.query(C2C + f"SELECT ?b WHERE {{ <{HARBIN}> c2c:twinnedWith ?b }}"))
@@ -72,6 +74,7 @@ def test_sparqlstore_select_ask_construct_describe(server: str) -> None:
     assert len(described.graph) > 5
 
 
+@pytest.mark.contract
 def test_headers_over_real_http(server: str) -> None:
     query = "SELECT ?s ?l WHERE { ?s rdfs:label ?l } LIMIT 200"
     status, headers, body = fetch(sparql_url(server, query),

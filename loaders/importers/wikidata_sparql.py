@@ -46,7 +46,7 @@ from rdflib.namespace import PROV, RDF
 
 from loaders import __version__, assets
 from loaders.config import Settings
-from loaders.errors import InputError, Location, RemoteError
+from loaders.errors import InputError, Location, RemoteError, StoreError
 from loaders.namespaces import C2C, SCHEMA, Minter
 
 KIND = "wikidata-sparql"
@@ -269,12 +269,13 @@ def import_from_endpoint(settings: Settings, endpoint: str, country: str | None 
 def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
     """Turn this import's start dates into date claims where the served store already dates
     the agreement, and drop its status where the store already has one (see step 4)."""
-    from loaders.store import StoreLocation
+    from loaders.store import open_configured
 
-    location = StoreLocation(settings.store)
-    if location.current() is None:
+    try:
+        store = open_configured(settings)
+        store.query("ASK {}")
+    except StoreError:  # nothing built or published yet
         return 0, 0
-    store = location.open_current().raw
     minter = Minter(settings.base_iri)
     source = minter.thing("source", result.key)
     data = result.graphs[0]
@@ -284,8 +285,9 @@ def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
         two sources is one value, and stays a plain statement of each)."""
         mine = ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype))) \
             if isinstance(value, Literal) else ox.NamedNode(str(value))
-        return any(q.object != mine for q in store.quads_for_pattern(
-            ox.NamedNode(str(node)), ox.NamedNode(str(prop)), None, None))
+        rows = store.query(assets.query("import/other-value.rq"), substitutions={
+            "node": ox.NamedNode(str(node)), "prop": ox.NamedNode(str(prop)), "value": mine})
+        return any(True for _row in rows)
 
     claims = dropped = 0
     for node, date in sorted(data.subject_objects(SCHEMA.startDate)):
