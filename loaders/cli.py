@@ -105,7 +105,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import signal
     import subprocess
 
-    from loaders.store import open_configured
+    from loaders.backends import open_configured
 
     open_configured(settings).query("ASK {}")  # fail early, readably
     _check_port(settings.host, settings.port)
@@ -156,8 +156,8 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.backends import open_configured
     from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format, serialize
-    from loaders.store import open_configured
 
     text = args.query
     if text.startswith("@"):

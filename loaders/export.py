@@ -34,10 +34,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from loaders import assets
+from loaders.backends import open_configured
 from loaders.config import Settings
 from loaders.namespaces import PREFIXES, Minter
 from loaders.results import media_type_of
-from loaders.store import OxigraphStore, open_configured
+from loaders.store import OxigraphStore
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"

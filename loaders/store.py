@@ -351,13 +351,3 @@ def _owner_alive(build: Path) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def open_configured(settings: Any) -> GraphStore:
-    """The store the configuration names: the remote SPARQL 1.1 server of ``C2C_STORE_URL``
-    (:class:`loaders.remote_store.RemoteStore`), else the current build in ``C2C_STORE``."""
-    if settings.store_url:
-        from loaders.remote_store import RemoteStore
-
-        return RemoteStore.from_settings(settings)
-    return StoreLocation(settings.store).open_current()

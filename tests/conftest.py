@@ -184,7 +184,7 @@ def remote_store(built: Settings, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="session")
 def remote_contract_store(remote_store: Settings):
     """The remote store as a :class:`loaders.store.GraphStore`."""
-    from loaders.store import open_configured
+    from loaders.backends import open_configured
 
     return open_configured(remote_store)
 

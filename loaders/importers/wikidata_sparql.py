@@ -269,7 +269,7 @@ def import_from_endpoint(settings: Settings, endpoint: str, country: str | None 
 def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
     """Turn this import's start dates into date claims where the served store already dates
     the agreement, and drop its status where the store already has one (see step 4)."""
-    from loaders.store import open_configured
+    from loaders.backends import open_configured
 
     try:
         store = open_configured(settings)
