@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from loaders import assets
-from loaders.importers.reconcile import great_circle_km
+from loaders.importers.gazetteer import great_circle_km
 from loaders.public_lists import fold
 
 #: two places of one name farther apart than this are two towns, km (the reconciler's MAX_KM)

@@ -41,13 +41,9 @@ PIPELINE = {"loaders.build", "loaders.curated", "loaders.tables", "loaders.publi
             "loaders.importers.reconcile", "loaders.importers.wikidata_sparql"}
 
 #: Cycles still there, each with why and what ends it. The test fails when one goes too, so
-#: that this list is kept short and true.
-KNOWN_CYCLES = {
-    # gazetteer.py reads great_circle_km from reconcile.py inside a function, and reconcile.py
-    # is being changed on another branch (issue 14's follow-up); the next step moves
-    # great_circle_km into the kernel.
-    frozenset({"loaders.importers.gazetteer", "loaders.importers.reconcile"}),
-}
+#: that this list is kept short and true. (The last one, gazetteer <-> reconcile, ended when
+#: great_circle_km moved into gazetteer.py.)
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def module_name(path: Path) -> str:

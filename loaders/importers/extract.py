@@ -27,7 +27,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from loaders.importers.reconcile import great_circle_km
+from loaders.importers.gazetteer import great_circle_km
 
 #: a county (index 0) or a city's district (index 1) lies within this distance of its
 #: prefecture's point, km

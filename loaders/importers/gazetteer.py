@@ -19,6 +19,7 @@ by a Wikidata QID by the QID (``wd-Q…``).
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,14 @@ _REGION_LEVEL = {("CN", "province"): "province", ("CN", "autonomous region"): "a
                  ("RU", "oblast"): "oblast", ("RU", "krai"): "krai",
                  ("RU", "republic"): "republic-ru", ("RU", "federal city"): "federal-city",
                  ("VN", "province"): "province-vn"}
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two points in kilometres (haversine, R = 6371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 @dataclass(frozen=True)
@@ -295,11 +304,9 @@ class Gazetteer:
         if len(found) != 1:
             return None
         place, lat, lon = found[0], _float(row["lat"]), _float(row["lon"])
-        if None not in (place.latitude, place.longitude, lat, lon):
-            from loaders.importers.reconcile import great_circle_km
-
-            if great_circle_km(place.latitude, place.longitude, lat, lon) > 30.0:
-                return None
+        if (None not in (place.latitude, place.longitude, lat, lon)
+                and great_circle_km(place.latitude, place.longitude, lat, lon) > 30.0):
+            return None
         return place.key
 
     def _overrides(self, path: Path) -> None:

@@ -38,7 +38,14 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from loaders.importers.gazetteer import CITY_LEVELS, SUB_CITY_LEVELS, Entry, Gazetteer, Match
+from loaders.importers.gazetteer import (
+    CITY_LEVELS,
+    SUB_CITY_LEVELS,
+    Entry,
+    Gazetteer,
+    Match,
+    great_circle_km,
+)
 from loaders.importers.readers import Mention
 from loaders.public_lists import fold
 
@@ -91,14 +98,6 @@ def parse(name: str) -> Parsed:
         if level:
             break
     return Parsed(fold(name), folded, fold(qualifier) if qualifier else None, level)
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The great-circle distance between two points in kilometres (haversine, R = 6371 km)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 def km(a: Entry, lat: float, lon: float) -> float | None:
