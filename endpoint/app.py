@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     executors = min(settings.executors, settings.threads)
     pool = ExecutorPool(executors, settings.query_memory_mb * 1024 * 1024, warm_job=warm_job,
                         long_after=settings.long_query_seconds,
-                        long_cap=min(settings.long_queries, executors))
+                        long_cap=min(settings.long_queries, executors), follow_resident=True)
     pool.start()
     app.extensions["c2c.pool"] = pool
     # /healthz has an executor of its own: it answers through a real query, never behind
