@@ -42,11 +42,15 @@ WANTED = False
 on a build it does not hold asks for a fresh fork server."""
 
 
-def fits(quads: int, workers: int) -> bool:
-    """Whether ``C2C_IN_MEMORY=auto`` serves a build of *quads* from memory: each worker's fork
-    server holds one copy, two while a new build is switched in, and all of them together may take
-    at most a quarter of the machine's memory."""
-    return 2 * workers * quads * BYTES_PER_QUAD <= _machine_memory_mb() * 1024 * 1024 // 4
+def fits(quads: int, workers: int, executors: int) -> bool:
+    """Whether ``C2C_IN_MEMORY=auto`` serves a build of *quads* from memory. Counted per worker:
+    the fork server's copy (two while a new build is switched in) and, for each executor and the
+    health and write processes, a private copy as large: executors share the copy's pages at
+    first, but answering queries writes to them (Oxigraph counts references as it reads), and
+    after a benchmark an executor's private memory was 80 of the copy's 104 MiB. All of that may
+    take at most a quarter of the machine's memory."""
+    copies = workers * (2 + executors + 2)
+    return copies * quads * BYTES_PER_QUAD <= _machine_memory_mb() * 1024 * 1024 // 4
 
 
 def wanted(settings: Settings, quads: int) -> bool:
@@ -55,7 +59,7 @@ def wanted(settings: Settings, quads: int) -> bool:
     new fork server (its start and the copy: a second or more of CPU per worker), so a writable
     deployment reads from disk unless told otherwise."""
     if settings.in_memory == "auto":
-        return not settings.writable and fits(quads, settings.workers)
+        return not settings.writable and fits(quads, settings.workers, settings.executors)
     return settings.in_memory == "1"
 
 

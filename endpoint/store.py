@@ -8,6 +8,7 @@ opens it read-only in the request process too, for the health check.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -22,10 +23,23 @@ class ServedStore:
         self._path: Path | None = None
         self._store: OxigraphStore | None = None
         self._info: dict[Path, BuildInfo] = {}
+        self._seen: tuple[str, Path, BuildInfo] | None = None
 
     def current(self) -> tuple[Path, BuildInfo]:
         """The folder of the store being served and its :class:`BuildInfo`; raises
-        :class:`loaders.errors.StoreError` before any build."""
+        :class:`loaders.errors.StoreError` before any build.
+
+        One ``readlink`` per call: while the link names the folder it named before, that is
+        still the build (folders are never reused, and a complete build stays complete while
+        it is current), so the path is not resolved and ``BUILD.json`` not looked for again
+        (0.07 to 0.36 ms a request, issue 21)."""
+        try:
+            target = os.readlink(self.location.link)
+        except OSError:
+            target = None
+        seen = self._seen
+        if seen is not None and target is not None and seen[0] == target:
+            return seen[1], seen[2]
         path = self.location.current()
         if path is None:
             raise StoreError(f"{self.location.root}: no store has been built yet; "
@@ -35,6 +49,8 @@ class ServedStore:
             info = self.location.info(path)
             with self._lock:
                 self._info = {path: info}
+        if target is not None:
+            self._seen = (target, path, info)
         return path, info
 
     def get(self) -> OxigraphStore:
