@@ -462,7 +462,13 @@ class ExecutorPool:
         """Start an executor, warm it, hand it out; retry (with a pause) until one is warm."""
         pause = 0.2
         while not self._closed:
-            executor = Executor(self.memory_limit)
+            try:
+                executor = Executor(self.memory_limit)
+            except Exception as exc:  # e.g. its fork server was replaced as it forked
+                self.last_warm_error = f"the executor could not be started: {exc}"
+                time.sleep(pause)  # a back-off before the next attempt
+                pause = min(5.0, pause * 2)
+                continue
             with self._lock:
                 self._all.append(executor)
             error = self._warm(executor)
