@@ -13,6 +13,11 @@ query kind and for the mix, and the ratio c2c / native. c2c runs twice: with its
 ``oxigraph serve`` (read-write, its own folder) and c2c started with ``C2C_STORE_URL``, result
 cache off, so its ratio to "c2c no cache" is the cost of the remote store path.
 
+``python -m bench.http --research [options of bench/research]`` runs bench/research instead:
+the competency questions, the China-Russia joins and cheap queries over the real data
+(curated, public lists and both documented imports), uncached, against ``oxigraph serve`` on
+the same build, with CPU per request of each process (issue 21).
+
 Only 127.0.0.1 is contacted. Needs the ``bench`` extra (the ``oxigraph`` server from PyPI).
 """
 
@@ -182,6 +187,11 @@ def start_remote(root: Path, build: Path, bin_dir: Path) -> tuple[str, subproces
 
 
 def main() -> None:
+    if "--research" in sys.argv[1:]:  # the research queries and cheap ones on the real data
+        from bench import research
+
+        research.main([a for a in sys.argv[1:] if a != "--research"])
+        return
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--triples", type=int, default=100_000)

@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     executors = min(settings.executors, settings.threads)
     pool = ExecutorPool(executors, settings.query_memory_mb * 1024 * 1024, warm_job=warm_job,
                         long_after=settings.long_query_seconds,
-                        long_cap=min(settings.long_queries, executors))
+                        long_cap=min(settings.long_queries, executors),
+                        follow_resident=remote is None)
     if remote is None:  # over a remote store the engine evaluates; no executors
         pool.start()
     app.extensions["c2c.pool"] = pool

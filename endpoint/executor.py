@@ -117,8 +117,15 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     path = job["path"]
     store = stores.get(path)
     if store is None:
+        from endpoint import resident
+
         stores.clear()
-        store = stores[path] = OxigraphStore.open(Path(path), read_only=True)
+        store = resident.get(path)
+        if store is None:  # not the build the fork server holds (or it holds none): the disk
+            store = OxigraphStore.open(Path(path), read_only=True)
+            if resident.stale(path):
+                stores["stale-resident"] = path
+        stores[path] = store
     solution_fmt = find_format(job["solution_format"], SOLUTION_FORMATS) \
         if job.get("solution_format") else None
     graph_fmt = find_format(job["graph_format"], GRAPH_FORMATS) \
@@ -254,7 +261,10 @@ def _limit_memory(limit_bytes: int) -> None:
 
 def _serve(conn: Connection, memory_limit: int = 0) -> None:
     """The executor's loop: read a job, answer it, until the request side closes the pipe."""
-    _limit_memory(memory_limit)
+    from endpoint import resident
+
+    # the resident store is inherited heap, which RLIMIT_DATA counts: the limit is on top of it
+    _limit_memory(memory_limit + resident.EXTRA_BYTES if memory_limit > 0 else 0)
     stores: dict[str, Any] = {}
     warmed = False
     while True:
@@ -271,6 +281,8 @@ def _serve(conn: Connection, memory_limit: int = 0) -> None:
             answer = run_job(job, stores)
             warmed = warmed or answer.get("kind") == "warm"
             answer["warmed"] = warmed  # whether this executor had warmed up before answering
+            if stores.get("stale-resident"):  # tell the request side once: new fork server
+                answer["stale_resident"] = stores.pop("stale-resident")
         except MemoryError:
             stores.clear()
             answer = {"kind": "error", "error": "memory",
@@ -292,6 +304,10 @@ def _serve(conn: Connection, memory_limit: int = 0) -> None:
 _PRELOAD = ["endpoint.executor", "endpoint.preload"]
 _context: multiprocessing.context.ForkServerContext | None = None
 _context_lock = threading.Lock()
+_generation = 0
+"""Bumped each time the fork server is replaced (:func:`refresh_resident`); an executor
+remembers the generation it was forked in."""
+_refreshed_for: str | None = None
 
 
 def _forkserver() -> multiprocessing.context.ForkServerContext:
@@ -307,11 +323,46 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
         return _context
 
 
+def refresh_resident(path: str) -> bool:
+    """Replace this worker's fork server, so that new executors hold the build *path* in memory
+    (:mod:`endpoint.resident`): an executor reported that the fork server holds another build.
+    Once per *path*; returns whether it was replaced. The old fork server is killed (its
+    executors live on and are retired by their pools); multiprocessing starts a new one, which
+    copies the current build, at the next executor's start."""
+    global _generation, _refreshed_for
+    from multiprocessing import forkserver
+
+    with _context_lock:
+        if path == _refreshed_for:
+            return False
+        _refreshed_for = path
+        _generation += 1
+        server = forkserver._forkserver  # multiprocessing has no public way to restart it
+        with server._lock:
+            pid = server._forkserver_pid
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                # wait for its end without reaping it: ensure_running() reaps it and starts anew
+                with contextlib.suppress(ChildProcessError):
+                    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    return True
+
+
+def _gone(pid: int) -> bool:
+    """Whether process *pid* has ended (or is a zombie, which holds no files or locks)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 class Executor:
     """One executor process (forked by the fork server) and the request side of its pipe."""
 
     def __init__(self, memory_limit: int = 0) -> None:
         context = _forkserver()
+        self.generation = _generation
         ours, theirs = context.Pipe(duplex=True)
         self.process = context.Process(target=_serve, args=(theirs, memory_limit), daemon=True,
                                        name="c2c-executor")
@@ -320,12 +371,19 @@ class Executor:
         self.conn = ours
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.process.kill()
+        # by pid: once its fork server has been replaced, multiprocessing no longer sees the
+        # process's end (join returns at once) and would skip the signal
+        pid = self.process.pid
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             self.conn.close()
         with contextlib.suppress(OSError, ValueError, AssertionError):
             self.process.join(timeout=5)
+        deadline = time.monotonic() + 5
+        while pid is not None and not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.005)  # polling for the end of a process that is not our child
 
 
 ORPHAN_GRACE = 5
@@ -358,8 +416,8 @@ class ExecutorPool:
     def __init__(self, size: int, memory_limit: int = 0, *,
                  warm_job: Callable[[], dict[str, Any]] | None = None,
                  long_after: float | None = None, long_cap: int | None = None,
-                 warm_timeout: float = 60.0, on_replace: Callable[[], None] | None = None
-                 ) -> None:
+                 warm_timeout: float = 60.0, on_replace: Callable[[], None] | None = None,
+                 follow_resident: bool = False) -> None:
         self.size = size
         self.memory_limit = memory_limit
         self.warm_job = warm_job or (lambda: {"op": "warm", "path": None})
@@ -367,6 +425,10 @@ class ExecutorPool:
         self.long_cap = size if long_cap is None else long_cap
         self.warm_timeout = warm_timeout
         self.on_replace = on_replace
+        self.follow_resident = follow_resident
+        """Whether this pool moves to a new fork server when its executors report that the one
+        they came from holds another build in memory (the query pool does)."""
+        self._generation = _generation
         self._idle: list[Executor] = []  # the last returned is handed out first (warm caches)
         self._waiters: deque[tuple[threading.Event, list[Executor]]] = deque()
         self._lock = threading.Lock()
@@ -397,7 +459,13 @@ class ExecutorPool:
         """Start an executor, warm it, hand it out; retry (with a pause) until one is warm."""
         pause = 0.2
         while not self._closed:
-            executor = Executor(self.memory_limit)
+            try:
+                executor = Executor(self.memory_limit)
+            except Exception as exc:  # e.g. its fork server was replaced as it forked
+                self.last_warm_error = f"the executor could not be started: {exc}"
+                time.sleep(pause)  # a back-off before the next attempt
+                pause = min(5.0, pause * 2)
+                continue
             with self._lock:
                 self._all.append(executor)
             error = self._warm(executor)
@@ -406,7 +474,9 @@ class ExecutorPool:
                 if self._closed:
                     self._drop(executor)
                     return
+                executor.warm = True
                 self._release(executor)
+                self._retire_idle()
                 return
             self.last_warm_error = error
             self._drop(executor)
@@ -425,7 +495,37 @@ class ExecutorPool:
             return str(exc)
         if answer.get("kind") != "warm":
             return answer.get("message") or str(answer)
+        self._follow(answer)
         return None
+
+    def _stale(self, executor: Executor) -> bool:
+        """Whether *executor* comes from a replaced fork server and a newer one is ready here."""
+        return executor.generation < self._generation and any(
+            e.generation == self._generation and getattr(e, "warm", False) for e in self._all)
+
+    def _retire_idle(self) -> None:
+        """Kill the idle executors of a replaced fork server once a newer one is ready."""
+        with self._lock:
+            stale = [e for e in self._idle if self._stale(e)]
+            self._idle = [e for e in self._idle if e not in stale]
+        for executor in stale:
+            threading.Thread(target=self._drop, args=(executor,), daemon=True,
+                             name="c2c-retire").start()
+
+    def _follow(self, answer: dict[str, Any]) -> None:
+        """After an answer from an executor whose fork server holds another build: replace the
+        fork server (once per build) and start a full set of executors from the new one; the old
+        ones keep answering until a new one is ready, then retire."""
+        path = answer.pop("stale_resident", None)
+        if path is None or not self.follow_resident or self._closed:
+            return
+        refresh_resident(path)
+        with self._lock:
+            if self._generation == _generation:
+                return
+            self._generation = _generation
+        for _ in range(self.size):
+            self._spawn()
 
     def _drop(self, executor: Executor) -> None:
         executor.kill()
@@ -438,8 +538,8 @@ class ExecutorPool:
         killed process to be reaped (a process at low priority may take a moment to die on a
         busy machine), except in a pool with *on_replace* (the writer: its lock is released
         only once the process is gone, and the answer must not come before)."""
-        with contextlib.suppress(OSError, ValueError):
-            executor.process.kill()
+        with contextlib.suppress(OSError, TypeError):
+            os.kill(executor.process.pid, signal.SIGKILL)
         if self.on_replace is not None:
             self._drop(executor)
             self.on_replace()
@@ -447,9 +547,11 @@ class ExecutorPool:
                 self._spawn()
             return
 
+        old = executor.generation < self._generation  # its replacements are already coming
+
         def reap_and_respawn() -> None:
             self._drop(executor)
-            if not self._closed:
+            if not self._closed and not old:
                 self._warm_one()
 
         threading.Thread(target=reap_and_respawn, daemon=True, name="c2c-replace").start()
@@ -477,14 +579,22 @@ class ExecutorPool:
         return handed[0]
 
     def _release(self, executor: Executor) -> None:
-        """Give *executor* to the longest-waiting request, or make it idle."""
+        """Give *executor* to the longest-waiting request, or make it idle (or retire it, if it
+        comes from a replaced fork server and a newer executor is ready)."""
         with self._lock:
-            if self._waiters:
+            if self._stale(executor):
+                stale = True
+            elif self._waiters:
+                stale = False
                 event, handed = self._waiters.popleft()
                 handed.append(executor)
                 event.set()
             else:
+                stale = False
                 self._idle.append(executor)
+        if stale:
+            threading.Thread(target=self._drop, args=(executor,), daemon=True,
+                             name="c2c-retire").start()
 
     def run(self, job: dict[str, Any], timeout: float | None = None, *,
             deadline: float | None = None) -> dict[str, Any]:
@@ -517,6 +627,7 @@ class ExecutorPool:
                 if executor.conn.poll(max(0.0, deadline - time.monotonic())):
                     answer = executor.conn.recv()
                     self._replace(executor)  # its priority stays low: retire it
+                    self._follow(answer)
                     return answer
         except (EOFError, OSError):
             executor.process.join(timeout=2)
@@ -532,6 +643,7 @@ class ExecutorPool:
 
     def _done(self, executor: Executor) -> dict[str, Any]:
         answer = executor.conn.recv()
+        self._follow(answer)
         self._release(executor)
         return answer
 

@@ -14,6 +14,7 @@ that version and to the request's deadline.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -36,10 +37,16 @@ class ServedStore:
         self._path: Path | None = None
         self._store: OxigraphStore | None = None
         self._info: dict[Path, BuildInfo] = {}
+        self._seen: tuple[str, Path, BuildInfo] | None = None
 
     def current(self) -> tuple[Path | str, BuildInfo]:
         """The folder of the store being served and its :class:`BuildInfo`; raises
-        :class:`loaders.errors.StoreError` before any build."""
+        :class:`loaders.errors.StoreError` before any build.
+
+        One ``readlink`` per call: while the link names the folder it named before, that is
+        still the build (folders are never reused, and a complete build stays complete while
+        it is current), so the path is not resolved and ``BUILD.json`` not looked for again
+        (0.07 to 0.36 ms a request, issue 21)."""
         if self.remote is not None:
             # once per request: a page runs several queries, all over the same version
             info = g.get("c2c_remote_info") if has_request_context() else None
@@ -48,6 +55,13 @@ class ServedStore:
                 if has_request_context():
                     g.c2c_remote_info = info
             return f"remote:{info.version}", info
+        try:
+            target = os.readlink(self.location.link)
+        except OSError:
+            target = None
+        seen = self._seen
+        if seen is not None and target is not None and seen[0] == target:
+            return seen[1], seen[2]
         path = self.location.current()
         if path is None:
             raise StoreError(f"{self.location.root}: no store has been built yet; "
@@ -57,6 +71,8 @@ class ServedStore:
             info = self.location.info(path)
             with self._lock:
                 self._info = {path: info}
+        if target is not None:
+            self._seen = (target, path, info)
         return path, info
 
     def get(self) -> Any:

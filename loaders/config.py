@@ -74,6 +74,15 @@ def _bool(env: dict[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _in_memory(env: dict[str, str]) -> str:
+    value = (env.get("C2C_IN_MEMORY") or "auto").strip().lower()
+    value = {"true": "1", "yes": "1", "on": "1", "false": "0", "no": "0", "off": "0"}.get(
+        value, value)
+    if value not in ("auto", "1", "0"):
+        raise ConfigError(f"C2C_IN_MEMORY={value!r} must be auto, 1 or 0")
+    return value
+
+
 def _public_url(env: dict[str, str]) -> str:
     url = env.get("C2C_PUBLIC_URL") or \
         f"http://{env.get('C2C_HOST') or '127.0.0.1'}:{_int(env, 'C2C_PORT', 8000)}/"
@@ -210,6 +219,10 @@ class Settings:
     fail_after_rows: int = 0
     """Test hook: fail while writing a result after this many rows; 0 is off
     (``C2C_TEST_FAIL_AFTER_ROWS``)."""
+    in_memory: str = "auto"
+    """Whether each worker's executors serve the current build from memory (``C2C_IN_MEMORY``):
+    ``1`` always, ``0`` never (read from the on-disk folder), ``auto`` when the build fits the
+    machine's memory (:func:`endpoint.resident.fits`)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -273,6 +286,7 @@ class Settings:
             wikidata_page_size=max(1, _int(env, "C2C_WIKIDATA_PAGE_SIZE", 5000)),
             source_date_epoch=_int(env, "SOURCE_DATE_EPOCH", -1) if env.get("SOURCE_DATE_EPOCH")
             else None,
+            in_memory=_in_memory(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -1,0 +1,160 @@
+"""Serving from memory (``C2C_IN_MEMORY``, issue 21): the executors' fork server holds the current
+build in an in-memory store; answers are the on-disk build's, and a switch of ``current`` is
+followed (the fork server is replaced and its executors hold the new build).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from endpoint import resident
+from loaders import assets
+from loaders.config import Settings
+from loaders.store import OxigraphStore, StoreLocation
+from tests.conftest import free_port, run_gunicorn
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+MARK = "https://w3id.org/c2c/id/test/resident-mark"
+
+
+def _rows(result) -> list[tuple]:
+    """Rows as sorted tuples; a GROUP_CONCAT's parts ("a; b") sorted too: SPARQL leaves their
+    order open, and the two stores list a group's values in different orders."""
+    def value(term) -> str:
+        text = getattr(term, "value", None)
+        return "; ".join(sorted(text.split("; "))) if isinstance(text, str) else str(term)
+
+    return sorted(tuple(value(v) for v in row) for row in result)
+
+
+def test_in_memory_copy_answers_like_the_folder(store: OxigraphStore) -> None:
+    """Every competency question and a GRAPH query give the same rows from the in-memory copy as
+    from the folder (blank nodes included: the copy keeps their identifiers)."""
+    memory = OxigraphStore.open(store.path, in_memory=True)
+    assert memory.raw is not store.raw and memory.path == store.path
+    assert len(memory.raw) == len(store.raw)
+    assert memory.named_graphs() == store.named_graphs()
+    for name, text in assets.competency_questions():
+        assert _rows(memory.query(text)) == _rows(store.query(text)), name
+    graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    assert _rows(memory.query(graphs)) == _rows(store.query(graphs))
+
+
+def test_auto_follows_the_size_of_the_build() -> None:
+    settings = Settings.from_env({})
+    assert settings.in_memory == "auto"
+    assert resident.wanted(settings, 100_000)
+    assert not resident.wanted(settings, 10**12)
+    assert not resident.wanted(Settings.from_env({"C2C_WRITABLE": "1"}), 100_000)
+    assert not resident.wanted(Settings.from_env({"C2C_IN_MEMORY": "0"}), 10)
+    assert resident.wanted(Settings.from_env({"C2C_IN_MEMORY": "1"}), 10**12)
+
+
+@pytest.fixture(scope="module")
+def settings(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the session's build with a second build beside it that holds one more triple
+    (the test switches ``current`` between the two)."""
+    root = tmp_path_factory.mktemp("resident") / "store"
+    shutil.copytree(built.store, root, symlinks=True)
+    location = StoreLocation(root)
+    first = location.current()
+    assert first is not None
+    second = location.new_build()
+    shutil.rmtree(second)
+    shutil.copytree(first, second)
+    store = OxigraphStore.open(second, read_only=False)
+    store.update(f"INSERT DATA {{ <{MARK}> <{MARK}> <{MARK}> }}")
+    store.flush()
+    del store
+    return built.with_overrides(store=root, dumps=root / "dumps")
+
+
+def _count(base: str) -> int:
+    url = f"{base}/sparql?{urllib.parse.urlencode({'query': COUNT})}"
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.loads(response.read())
+    return int(body["results"]["bindings"][0]["n"]["value"])
+
+
+def _processes(store: Path) -> dict[int, tuple[int, bool, bool]]:
+    """The processes serving *store* (``C2C_STORE`` in their environment): pid → (parent pid,
+    whether it came from a fork server, whether it has a file of the store's builds open)."""
+    out = {}
+    marker = f"C2C_STORE={store}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            cmd = (entry / "cmdline").read_bytes()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            files = [str((entry / "fd" / fd).readlink()) for fd in os.listdir(entry / "fd")]
+        except OSError:
+            continue
+        builds = str(store / "builds")
+        out[int(entry.name)] = (ppid, b"forkserver import main" in cmd,
+                                any(f.startswith(builds) for f in files))
+    return out
+
+
+def _fork_servers(procs: dict[int, tuple[int, bool, bool]]) -> set[int]:
+    """The fork servers among *procs*: forked from a worker (executors are forked from them)."""
+    return {pid for pid, (ppid, fork, _f) in procs.items()
+            if fork and ppid in procs and not procs[ppid][1]}
+
+
+def _executors_from_memory(store: Path, old_servers: set[int]) -> bool:
+    """Whether a fork server other than *old_servers* serves *store*, none of those is left, and
+    the new one's executors (at least one) have no file of the store open: they answer from the
+    copy in memory."""
+    procs = _processes(store)
+    servers = _fork_servers(procs)
+    children = [files for _pid, (ppid, _fork, files) in procs.items() if ppid in servers]
+    return bool(servers) and not servers & old_servers and bool(children) and not any(children)
+
+
+def test_served_from_memory_and_a_switch_is_followed(settings: Settings) -> None:
+    location = StoreLocation(settings.store)
+    builds = sorted(p for p in location.builds.iterdir() if location.is_complete(p))
+    first, second = builds[0], builds[-1]
+    assert location.current() == first
+    store = Path(settings.store)
+    with run_gunicorn(settings, free_port(), C2C_IN_MEMORY="1", C2C_WORKERS="1",
+                      C2C_RESULT_CACHE_BYTES="0") as base:
+        before = _count(base)
+        assert before == OxigraphStore.open(first).default_size()
+        assert _executors_from_memory(store, set())
+        servers = _fork_servers(_processes(store))
+        location.swap(second)
+        # the first answers after the switch come from the folder (the old fork server holds
+        # the old build), the later ones from the new fork server's copy: all must be right
+        deadline = time.monotonic() + 90
+        while True:
+            assert _count(base) == before + 1
+            if _executors_from_memory(store, servers):
+                break
+            assert time.monotonic() < deadline, _processes(store)
+        location.swap(first)
+        for _ in range(20):
+            assert _count(base) == before
+
+
+def test_in_memory_off_reads_the_folder(settings: Settings) -> None:
+    store = Path(settings.store)
+    with run_gunicorn(settings, free_port(), C2C_IN_MEMORY="0", C2C_WORKERS="1",
+                      C2C_RESULT_CACHE_BYTES="0") as base:
+        assert _count(base) > 0
+        procs = _processes(store)
+        servers = _fork_servers(procs)
+        executors = [files for pid, (ppid, _fork, files) in procs.items() if ppid in servers]
+        assert executors and any(executors)  # the executors have the folder open
