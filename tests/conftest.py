@@ -5,7 +5,6 @@ Servers are waited for by polling their /healthz, never by sleeping a fixed time
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import shutil
@@ -22,6 +21,7 @@ import pytest
 
 from loaders.build import build
 from loaders.config import Settings
+from tests.prebuild import FULL_BUILD, full_build_settings, made_once_in, make_full_build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -72,23 +72,18 @@ def copy_of_built(built: Settings, root: Path, **overrides: object) -> Settings:
     return built.with_overrides(store=root / "store", dumps=root / "dumps", **overrides)
 
 
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the processes of one ``make test`` share (pytest-xdist workers' base
+    folders are its children)."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,
               make: Callable[[Path], None]) -> Path:
     """A folder *make* fills once for the whole test run, in whichever process asks first; the
-    other processes of ``make test`` (pytest-xdist workers share the parent of their base
-    folders) wait for it on a lock and then read what it made."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    folder = root / name
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / ".made").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            make(folder)
-            (folder / ".made").touch()
-    return folder
+    other processes of ``make test`` wait for it on a lock and then read what it made."""
+    return made_once_in(shared_root(tmp_path_factory), name, make)
 
 
 @pytest.fixture(scope="session")
@@ -100,16 +95,8 @@ def full_build(tmp_path_factory: pytest.TempPathFactory):
     ``(settings, summary, store, [(list file, ImportResult), …])``."""
     from loaders.store import StoreLocation
 
-    def settings_in(root: Path) -> Settings:
-        return Settings.from_env({}).with_overrides(store=root / "store", data=DATA,
-                                                    dumps=root / "dumps")
-
-    def make(root: Path) -> None:
-        summary = build(settings_in(root), progress=False)
-        (root / "summary.pickle").write_bytes(pickle.dumps(summary))
-
-    root = made_once(tmp_path_factory, "full-build", make)
-    settings = settings_in(root)
+    root = made_once(tmp_path_factory, FULL_BUILD, make_full_build)
+    settings = full_build_settings(root)
     assert settings.public_lists
     summary = pickle.loads((root / "summary.pickle").read_bytes())  # noqa: S301 - written above
     return (settings, summary, StoreLocation(settings.store).open_current(),
@@ -293,23 +280,41 @@ def require_shared_data() -> Path:
     return SHARED_DATA
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """How ``make test`` shares the files among its processes (pytest-xdist, ``--dist
-    loadgroup``): a file stays whole in one process, as when run alone, and every file that
-    reads the session's default build (``full_build``) runs in one process, so that the
-    build is made once, not once per process; that group is handed out first.
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--prebuild", action="store_true",
+                     help="make the default build in a process of its own while the tests "
+                          "start (tests/prebuild.py; make test passes it)")
 
-    Known not to work with pytest 9 (found in session 7, not fixed): xdist 3.8 groups by
-    renaming ``item._nodeid``, which pytest 9 no longer reads (``Node.nodeid`` is ``_id``), so
-    no file is grouped, the tests are shared one by one, and the default build is made in both
-    processes (``--durations`` shows its setup twice). Fixing it (``--dist loadfile``, or
-    pytest < 9) changes how the work is balanced and needs a measured run of the suite."""
+
+_prebuild: subprocess.Popen | None = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With ``--prebuild``, in the process that starts the others (or the only one): start the
+    default build in a process of its own before any test runs (:mod:`tests.prebuild`)."""
+    global _prebuild
+    config = session.config
+    if not config.getoption("prebuild") or hasattr(config, "workerinput"):
+        return
+    root = config._tmp_path_factory.getbasetemp()  # the workers' folders go under it
+    log = open(root / "prebuild.log", "w")  # noqa: SIM115 - closed with the process
+    _prebuild = subprocess.Popen([sys.executable, "-m", "tests.prebuild", str(root)],
+                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _prebuild is not None and _prebuild.poll() is None:
+        _prebuild.kill()
+        _prebuild.wait()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The files that read the session's default build (``full_build``) run last, so that
+    with ``--prebuild`` the processes run the other tests while it is made
+    (:mod:`tests.prebuild`); the order is otherwise kept. (``make test`` shares tests one by
+    one among its processes: pytest-xdist's ``--dist load``.)"""
     full = {item.module.__name__ for item in items if "full_build" in item.fixturenames}
-    # the longest group first, so that the other process is not left to wait for it at the end
-    items.sort(key=lambda item: item.module.__name__ not in full)  # stable: order kept
-    for item in items:
-        name = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("full-build" if name in full else name))
+    items.sort(key=lambda item: item.module.__name__ in full)  # stable: order kept
 
 
 @pytest.fixture
