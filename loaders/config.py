@@ -150,7 +150,7 @@ class Settings:
     """Queries one client (remote address, or the bearer of the update token) may have in one
     worker at once; more get 429 and ``Retry-After`` (``C2C_CLIENT_CONCURRENCY``; default: the
     executors per worker)."""
-    long_query_seconds: float = 0.5
+    long_query_seconds: float = 0.25
     """A query running longer than this is long-running (``C2C_LONG_QUERY_SECONDS``)."""
     long_queries: int = 1
     """Long-running queries one worker lets run at once (``C2C_LONG_QUERIES``; default: a
@@ -260,7 +260,7 @@ class Settings:
             executors=executors,
             queue_length=_int(env, "C2C_QUEUE_LENGTH", max(1, threads - executors - 2)),
             client_concurrency=max(1, _int(env, "C2C_CLIENT_CONCURRENCY", executors)),
-            long_query_seconds=_float(env, "C2C_LONG_QUERY_SECONDS", 0.5),
+            long_query_seconds=_float(env, "C2C_LONG_QUERY_SECONDS", 0.25),
             long_queries=max(1, _int(env, "C2C_LONG_QUERIES", max(1, executors // 4))),
             update_timeout=_float(env, "C2C_UPDATE_TIMEOUT", 120.0),
             update_memory_mb=_int(env, "C2C_UPDATE_MEMORY_MB", default_update_memory_mb()),
