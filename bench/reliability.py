@@ -119,6 +119,27 @@ def _client(port: int, address: str, seed: int, until: float, heavy: float, out:
     connection.close()
 
 
+def _health(port: int, until: float, out: list) -> None:
+    """A monitor: ``GET /healthz`` four times a second on a connection of its own."""
+    address = "127.0.0.9"
+    connection = _connect(port, address)
+    while time.time() < until:
+        started = time.monotonic()
+        try:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = _connect(port, address)
+            out.append(("health", 0, time.monotonic() - started, False, "connection-error"))
+            continue
+        out.append(("health", status, time.monotonic() - started, status == 200, ""))
+        time.sleep(0.25)  # the monitor's pace
+    connection.close()
+
+
 def _process(port: int, first: int, count: int, seconds: float, heavy: float, queue) -> None:
     out: list = []
     until = time.time() + seconds  # from this process's start: spawning takes a while
@@ -144,10 +165,15 @@ def drive(port: int, clients: int, seconds: float, heavy: float) -> list:
         first += share
     for proc in procs:
         proc.start()
+    health: list = []
+    monitor = threading.Thread(target=_health, args=(port, time.time() + seconds, health),
+                               daemon=True)
+    monitor.start()
     records = [r for _ in procs for r in queue.get(timeout=seconds + 180)]
     for proc in procs:
         proc.join()
-    return records
+    monitor.join(timeout=60)
+    return records + health
 
 
 def tree(root: int) -> list[int]:
@@ -203,6 +229,8 @@ def summary(name: str, records: list, limit: float) -> dict:
     for kind, status, _, _, problem in records:
         key = f"{kind} {status}" + (f" {problem}" if problem else "")
         statuses[key] = statuses.get(key, 0) + 1
+    health = [r for r in records if r[0] == "health"]
+    records = [r for r in records if r[0] != "health"]
     cheap = [s for k, st, s, _, _ in records if k == "cheap" and st == 200]
     heavy = [s for k, _, s, _, _ in records if k == "heavy"]
     row = {
@@ -217,6 +245,10 @@ def summary(name: str, records: list, limit: float) -> dict:
         "cheap_max_ms": round(1000 * max(cheap or [float("nan")]), 1),
         "heavy_p50_ms": round(1000 * pct(heavy, 0.5), 1),
         "heavy_p99_ms": round(1000 * pct(heavy, 0.99), 1),
+        "health_checks": len(health),
+        "health_not_200": sum(1 for r in health if r[1] != 200),
+        "health_p99_ms": round(1000 * pct([r[2] for r in health], 0.99), 1),
+        "health_max_ms": round(1000 * max([r[2] for r in health] or [float("nan")]), 1),
     }
     print(json.dumps(row), flush=True)
     return row
