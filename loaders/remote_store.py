@@ -53,6 +53,9 @@ _RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 _OWL_VERSION = "http://www.w3.org/2002/07/owl#versionInfo"
 _FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
 _POSITION = re.compile(r"(error at |line )(\d+)")
+_GRAPH_FORM = re.compile(r"(?:\s|#[^\n]*\n|BASE\s*<[^>]*>|PREFIX\s+[\w.-]*:\s*<[^>]*>)*"
+                         r"(?:CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
 class StoreUnavailable(StoreError):  # noqa: N818 - reads as a sentence where it is raised
@@ -86,6 +89,14 @@ class Engine:
     """What the engine's own default graph is (documentation: c2c never relies on it)."""
     timeout: str
     """How the query deadline reaches the engine (it is always enforced on the client side)."""
+    accept_by_form: bool = False
+    """Whether c2c asks for each query form's own format (SPARQL JSON results for SELECT and
+    ASK, N-Triples for CONSTRUCT and DESCRIBE) instead of one ``Accept`` for all: Virtuoso 7.2
+    answers a CONSTRUCT asked with the usual ``Accept`` in SPARQL JSON *results* (``?s ?p ?o``
+    rows, numbers unquoted), and a SELECT asked for N-Triples in the result-set vocabulary."""
+    ask_as_select: bool = False
+    """Whether the engine answers ASK in JSON as one solution of ``?__ASK_RETVAL`` (1 or 0)
+    instead of ``{"boolean": …}``: c2c reads it back as the boolean (Virtuoso 7.2)."""
 
 
 ENGINES: dict[str, Engine] = {
@@ -98,9 +109,20 @@ ENGINES: dict[str, Engine] = {
         dataset_upload=False,
         union_default_graph="unknown: c2c names the dataset of every query",
         timeout="none: the client-side deadline only"),
+    "virtuoso": Engine(
+        "virtuoso", "sparql", "sparql", "sparql-graph-crud", atomic_update=False,
+        dataset_upload=False,
+        union_default_graph="the union of all graphs; c2c names the dataset of every query",
+        timeout="server-wide: MaxQueryExecutionTime in virtuoso.ini's [SPARQL]",
+        accept_by_form=True, ask_as_select=True),
 }
 """Known engines (``C2C_STORE_ENGINE``). ``sparql11`` is any other server: set the three URLs;
-it can be read from but not published to (no promise that an update is one transaction)."""
+it can be read from but not published to (no promise that an update is one transaction).
+``virtuoso`` (Debian's ``virtuoso-opensource`` 7.2): updates at ``/sparql`` and the Graph
+Store at ``/sparql-graph-crud`` need ``SPARQL_UPDATE`` granted to the ``SPARQL`` user (or the
+``-auth`` endpoints); an update request that fails halfway keeps its earlier operations
+(checked: ``INSERT DATA … ; DROP GRAPH <missing>`` answers 500 and keeps the insert), so it is
+not published to atomically either."""
 
 
 def engine_named(name: str) -> Engine:
@@ -147,13 +169,26 @@ def _prologue(base_iri: str | None) -> str:
     """c2c's predeclared prefixes and the base, on **one** line (error positions shift by
     one line, which :func:`_unshift` takes back)."""
     parts = [f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()]
-    if base_iri:
-        parts.append(f"BASE <{base_iri}>")
+    if base_iri:  # first: SPARQL 1.1 allows any order, Virtuoso 7.2 only BASE before PREFIX
+        parts.insert(0, f"BASE <{base_iri}>")
     return " ".join(parts) + "\n"
 
 
 def _unshift(message: str) -> str:
     return _POSITION.sub(lambda m: f"{m.group(1)}{max(1, int(m.group(2)) - 1)}", message)
+
+
+def _ask_boolean(body: bytes) -> bytes:
+    """*body*, or the ASK answer it stands for when it is one solution of ``?__ASK_RETVAL``
+    (Virtuoso's form of an ASK answer in JSON)."""
+    if b"__ASK_RETVAL" not in body[:200]:
+        return body
+    answer = json.loads(body)
+    if answer.get("head", {}).get("vars") != ["__ASK_RETVAL"]:
+        return body
+    rows = answer["results"]["bindings"]
+    value = bool(rows) and rows[0].get("__ASK_RETVAL", {}).get("value") not in ("0", "false")
+    return json.dumps({"head": {}, "boolean": value}).encode()
 
 
 _local = threading.local()
@@ -343,9 +378,13 @@ class RemoteStore:
         """Run a query over the dataset of :class:`loaders.store.OxigraphStore` (the
         materialised default graph, the data graphs as named graphs)."""
         text = substitute(sparql, substitutions) if substitutions else sparql
+        accept = _ACCEPT
+        if self.engine.accept_by_form:
+            accept = ("application/n-triples" if _GRAPH_FORM.match(text)
+                      else "application/sparql-results+json")
         status, ctype, body = self._post_query(
             _prologue(base_iri) + text, self._dataset(sparql, default_graph, named_graphs),
-            "application/sparql-results+json, application/n-triples;q=0.9")
+            accept)
         if status == 400:
             raise SyntaxError(_unshift(body.decode("utf-8", "replace")))
         if status != 200:
@@ -353,6 +392,8 @@ class RemoteStore:
                                    f"{body[:300].decode('utf-8', 'replace')}")
         media = ctype.split(";")[0].strip().lower()
         if media == "application/sparql-results+json":
+            if self.engine.ask_as_select:
+                body = _ask_boolean(body)
             return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         if media == "application/n-triples":
             return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
@@ -408,11 +449,14 @@ class RemoteStore:
     def all_graphs(self, timeout: float | None = None) -> list[str]:
         """Every named graph the engine holds, staging and publication included."""
         status, _ctype, body = self._post_query(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", None,
-            "application/sparql-results+json", timeout)
+            # Virtuoso answers `GRAPH ?g { }` with one row leaving ?g unbound: the union also
+            # finds every graph that holds a triple there
+            "SELECT DISTINCT ?g WHERE { { GRAPH ?g { } } UNION { GRAPH ?g { ?s ?p ?o } } }",
+            None, "application/sparql-results+json", timeout)
         if status != 200:
             raise StoreUnavailable(f"remote store {self.query_url}: HTTP {status}")
-        return [b["g"]["value"] for b in json.loads(body)["results"]["bindings"]]
+        return sorted({b["g"]["value"] for b in json.loads(body)["results"]["bindings"]
+                       if "g" in b})
 
 
 def remote_dataset(remote: RemoteStore, timeout: float | None = None) -> OxigraphStore:
@@ -433,15 +477,27 @@ def remote_dataset(remote: RemoteStore, timeout: float | None = None) -> Oxigrap
 
 def publish(remote: RemoteStore, store: OxigraphStore, info: BuildInfo, *,
             timeout: float = 600.0, before_switch: Callable[[], None] | None = None,
-            expected_version: str | None = None) -> None:
+            expected_version: str | None = None, first_load: bool = False) -> None:
     """Make *store* (a finished build, *info* its record) the version *remote* serves: stage
     every graph, then switch in one update (module docstring). *before_switch* is a test hook;
     *expected_version*: refuse to switch if the remote store serves another version by then
-    (a write that raced another write)."""
-    if not remote.engine.atomic_update:
-        raise ConfigError(f"C2C_STORE_ENGINE={remote.engine.name}: this engine does not apply "
-                          "an update as one transaction, so c2c cannot publish to it atomically")
+    (a write that raced another write). *first_load*: an engine without ``atomic_update`` is
+    loaded too, but only while it serves nothing (no published version), so that no reader can
+    see a mix of two versions (the contract tests load Virtuoso so)."""
     remote = replace_deadline(remote, None)
+    if not remote.engine.atomic_update:
+        refused = (f"C2C_STORE_ENGINE={remote.engine.name}: this engine does not apply an "
+                   "update as one transaction, so c2c cannot publish to it atomically")
+        if not first_load:
+            raise ConfigError(refused)
+        try:
+            remote.published(timeout=timeout)
+        except StoreUnavailable:
+            raise
+        except StoreError:
+            pass  # nothing published yet: nobody reads a half-loaded store
+        else:
+            raise ConfigError(f"{refused}; it already serves a version")
     drop_staging(remote, timeout)
     stage = f"{remote.staging_prefix}{info.version}/"
     moves: list[tuple[str, str]] = []

@@ -40,7 +40,8 @@ def test_there_are_at_least_fifteen_questions() -> None:
 def cq(backend: str, request: pytest.FixtureRequest):
     """The store the questions run on: this module's build, or (contract) the session's build
     of the same data/ published to the remote store."""
-    return request.getfixturevalue("remote_contract_store" if backend == "remote" else "cq_store")
+    return request.getfixturevalue(
+        "cq_store" if backend == "embedded" else f"{backend}_contract_store")
 
 
 @pytest.mark.contract

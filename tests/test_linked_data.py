@@ -169,7 +169,8 @@ def test_two_exports_of_one_build_are_byte_identical(built: Settings, dumps: Pat
                                                      tmp_path: Path, backend: str,
                                                      request: pytest.FixtureRequest) -> None:
     """Also over the remote store: the build published there exports byte for byte alike."""
-    export(request.getfixturevalue("remote_store") if backend == "remote" else built, tmp_path)
+    export(built if backend == "embedded" else request.getfixturevalue(f"{backend}_store"),
+           tmp_path)
     first = {p.name: p.read_bytes() for p in dumps.iterdir()}
     second = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert first.keys() == second.keys()
