@@ -236,3 +236,46 @@ def test_c2c_query_reads_the_remote_store(remote_store: Settings, store, tmp_pat
     monkeypatch.setenv("C2C_STORE", str(tmp_path / "no-local-store"))
     assert main(["query", AGREEMENTS]) == 0
     assert capsys.readouterr().out.split() == ["n", str(count(store))]
+
+
+# --- Virtuoso (Debian's virtuoso-opensource; skipped where it is not installed) -------------
+
+def test_virtuoso_keeps_the_start_of_a_failed_update_so_c2c_does_not_publish_to_it(
+        virtuoso_store: Settings) -> None:
+    """Why ENGINES["virtuoso"].atomic_update is False: an update request whose second operation
+    fails keeps its first (Oxigraph undoes it); so publish refuses Virtuoso once it serves a
+    version, even with ``first_load``."""
+    from loaders.errors import ConfigError
+    from loaders.remote_store import publish
+    from loaders.store import OxigraphStore, StoreLocation
+
+    remote = RemoteStore.from_settings(virtuoso_store)
+    graph = "https://w3id.org/c2c/graph/test/half-update"
+    with pytest.raises(Exception, match="HTTP 500"):
+        remote.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <{HARBIN}> rdfs:label "x" }} }} ;\n'
+                      "DROP GRAPH <https://w3id.org/c2c/graph/test/missing>")
+    try:
+        assert graph in remote.all_graphs()  # the insert stayed
+    finally:
+        remote.update(f"DROP SILENT GRAPH <{graph}>")
+    location = StoreLocation(virtuoso_store.store)
+    build_folder = location.current()
+    for first_load in (False, True):
+        with pytest.raises(ConfigError, match="one transaction"):
+            publish(remote, OxigraphStore.open(build_folder, read_only=True),
+                    location.info(build_folder), first_load=first_load)
+
+
+def test_virtuoso_answers_ask_and_construct_as_c2c_reads_them(virtuoso_store: Settings,
+                                                              store) -> None:
+    """ASK comes back as a boolean (Virtuoso's ``?__ASK_RETVAL`` row read back), a CONSTRUCT
+    as triples (asked for N-Triples: its default for it is SPARQL JSON results), both as the
+    embedded store answers them."""
+    remote = RemoteStore.from_settings(virtuoso_store)
+    for ask in (f"ASK {{ <{HARBIN}> a ?c }}", "ASK { <urn:c2c:nothing> ?p ?o }"):
+        assert bool(remote.query(ask)) is bool(store.query(ask))
+    construct = f"CONSTRUCT {{ <{HARBIN}> rdfs:label ?l }} WHERE {{ <{HARBIN}> rdfs:label ?l }}"
+    def triples(answer) -> set[tuple]:
+        return {(t.subject, t.predicate, t.object) for t in answer}
+
+    assert triples(remote.query(construct)) == triples(store.query(construct)) != set()
