@@ -272,7 +272,7 @@ def test_virtuoso_answers_ask_and_construct_as_c2c_reads_them(virtuoso_store: Se
     as triples (asked for N-Triples: its default for it is SPARQL JSON results), both as the
     embedded store answers them."""
     remote = RemoteStore.from_settings(virtuoso_store)
-    for ask in (f"ASK {{ <{HARBIN}> a ?c }}", "ASK { <urn:c2c:nothing> ?p ?o }"):
+    for ask in (f"ASK {{ <{HARBIN}> a ?c }}", "ASK { <urn:example:nothing> ?p ?o }"):
         assert bool(remote.query(ask)) is bool(store.query(ask))
     construct = f"CONSTRUCT {{ <{HARBIN}> rdfs:label ?l }} WHERE {{ <{HARBIN}> rdfs:label ?l }}"
     def triples(answer) -> set[tuple]:
