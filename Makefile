@@ -59,7 +59,7 @@ serve: export assets
 TEST_TMP := $(if $(wildcard /dev/shm/.),/dev/shm/c2c-tests-$(shell echo '$(CURDIR)' | cksum | cut -d' ' -f1))
 
 test: $(STAMP_TEST) assets
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n auto --dist load --prebuild \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n auto --dist loadscope --prebuild \
 	  $(if $(TEST_TMP),--basetemp=$(TEST_TMP)); status=$$?; \
 	  $(if $(TEST_TMP),rm -rf $(TEST_TMP);) exit $$status
 

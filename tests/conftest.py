@@ -429,8 +429,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The files that read the session's default build (``full_build``) run last, so that
     with ``--prebuild`` the processes run the other tests while it is made
-    (:mod:`tests.prebuild`); the order is otherwise kept. (``make test`` shares tests one by
-    one among its processes: pytest-xdist's ``--dist load``.)"""
+    (:mod:`tests.prebuild`); the order is otherwise kept. (``make test`` hands whole files
+    to its processes: pytest-xdist's ``--dist loadscope``.)"""
     full = {item.module.__name__ for item in items if "full_build" in item.fixturenames}
     for item in items:
         callspec = getattr(item, "callspec", None)
