@@ -44,6 +44,7 @@ import urllib.parse
 from pathlib import Path
 
 from bench.http import free_port, wait_for
+from bench.processes import parent_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "reliability-token"  # noqa: S105 - a local test token
@@ -179,14 +180,8 @@ def drive(port: int, clients: int, seconds: float, heavy: float) -> list:
 def tree(root: int) -> list[int]:
     """*root* and every process below it."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
+    for pid, ppid in parent_pids().items():
+        children.setdefault(ppid, []).append(pid)
     found, todo = [], [root]
     while todo:
         pid = todo.pop()

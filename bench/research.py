@@ -46,6 +46,7 @@ import urllib.parse
 from pathlib import Path
 
 from bench.http import free_port, wait_for
+from bench.processes import parent_pids
 from loaders import assets
 from loaders.namespaces import PREFIXES
 
@@ -155,14 +156,7 @@ def _client(base: str, path: str, kind: str, places: list[str], seed: int, secon
 
 def descendants(root: int) -> dict[int, int]:
     """pid → depth below *root* (root itself 0) of every live process in *root*'s tree."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    parents = parent_pids()
     depth = {root: 0}
     changed = True
     while changed:
