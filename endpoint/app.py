@@ -18,7 +18,7 @@ import time
 from flask import Flask, Response, g, has_request_context, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from endpoint import http
+from endpoint import http, resident
 from endpoint.admission import Admission
 from endpoint.caching import ResultCache
 from endpoint.dumps import Dumps
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             return {"op": "warm", "path": None}
         return {"op": "warm", "path": str(path)}
 
+    resident.plan(settings)  # before the first executor starts the fork server
     executors = min(settings.executors, settings.threads)
     pool = ExecutorPool(executors, settings.query_memory_mb * 1024 * 1024, warm_job=warm_job,
                         long_after=settings.long_query_seconds,

@@ -15,6 +15,8 @@ server (:func:`endpoint.executor.refresh_resident`), whose new executors then ho
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,33 @@ does)."""
 WANTED = False
 """Whether this fork server serves from memory (:func:`wanted`, research profile): then a job
 on a build it does not hold asks for a fresh fork server."""
+
+
+PLAN_VARIABLE = "_C2C_RESIDENT_PLAN"
+"""The environment variable through which :func:`plan` hands the app's settings to the fork server
+(not a setting: the app sets it)."""
+
+
+def plan(settings: Settings) -> None:
+    """Make *settings*, those of the app being made, the ones its executors' fork server reads in
+    :func:`load`. multiprocessing starts the fork server with this process's environment, so
+    they travel there; without this, an app made in-process with settings of its own (as in the
+    tests) had a fork server that read the ``C2C_*`` environment instead, and copied whatever
+    ``var/store`` the current folder held. One fork server per process: the first app to start
+    executors decides what it holds."""
+    os.environ[PLAN_VARIABLE] = json.dumps({
+        "store": str(settings.store), "in_memory": settings.in_memory,
+        "writable": settings.writable, "workers": settings.workers,
+        "executors": settings.executors, "profile": settings.profile})
+
+
+def planned() -> Settings | None:
+    """The settings :func:`plan` handed over, or None when no app was made in this process."""
+    text = os.environ.get(PLAN_VARIABLE)
+    if not text:
+        return None
+    values = json.loads(text)
+    return Settings.from_env({}).with_overrides(**{**values, "store": Path(values["store"])})
 
 
 def fits(quads: int, workers: int, executors: int) -> bool:
@@ -80,7 +109,7 @@ def load(settings: Settings | None = None) -> None:
     try:
         from loaders.store import OxigraphStore, StoreLocation
 
-        settings = settings or Settings.from_env()
+        settings = settings or planned() or Settings.from_env()
         if settings.profile == "conformance":
             return  # a plain store for the W3C suites, which write a new version per test
         location = StoreLocation(settings.store)

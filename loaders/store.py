@@ -17,6 +17,8 @@ import os
 import queue
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -30,6 +32,53 @@ from loaders.errors import StoreError
 from loaders.namespaces import PREFIXES
 
 _COMPLETE_MARKER = "BUILD.json"
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The folder holding the ``loaders`` package (the child of :func:`_memory_copy` runs there)."""
+
+
+def _memory_copy(path: Path) -> ox.Store:
+    """An in-memory copy of the store folder *path*: its quads (blank node labels kept) and its
+    named graphs, empty ones too, read by a child process that streams them through a pipe.
+
+    This process never opens the folder, because opening a RocksDB folder starts RocksDB's
+    thread pool in the opening process for good, and a process forked from one with threads
+    inherits their locks but not the threads. The executors' fork server forks every executor
+    and write process: after it had copied the build in place, the write process hung for ever
+    in its first bulk load (every write answered 503 after ``C2C_UPDATE_TIMEOUT``). The
+    in-memory store starts no thread."""
+    child = subprocess.Popen(  # this interpreter, a fixed module, a folder path
+        [sys.executable, "-m", "loaders.store_dump", str(path)], cwd=_PACKAGE_ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    memory = ox.Store()
+    try:
+        graphs = json.loads(child.stdout.readline() or b"null")
+        if graphs is not None:
+            memory.bulk_extend(ox.parse(child.stdout, format=ox.RdfFormat.N_QUADS))
+    except (SyntaxError, ValueError) as exc:
+        child.kill()  # it may be blocked writing the rest
+        graphs, failure = None, str(exc)
+    else:
+        failure = ""
+    error = child.stderr.read().decode("utf-8", "replace").strip()
+    if child.wait() != 0 or graphs is None:
+        last = (error.splitlines() or [failure or "no output"])[-1]
+        raise StoreError(f"{path}: cannot copy the Oxigraph store into memory: {last}")
+    for name in graphs:
+        memory.add_graph(ox.BlankNode(name[2:]) if name.startswith("_:")
+                         else ox.NamedNode(name[1:-1]))
+    return memory
+
+
+def write_folder(folder: str, out: Any) -> None:
+    """Write the store in *folder* to the binary stream *out* for :func:`_memory_copy` (run by
+    ``python -m loaders.store_dump`` in a process of its own): a first line with the JSON list
+    of its named graphs (N-Triples terms, empty graphs included), then every quad as N-Quads.
+    Opened read-only, so a served folder can be read while it serves."""
+    store = ox.Store.read_only(folder)
+    out.write(json.dumps([str(graph) for graph in store.named_graphs()]).encode() + b"\n")
+    store.dump(out, format=ox.RdfFormat.N_QUADS)
+    out.flush()
 
 
 class GraphStore(Protocol):
@@ -89,19 +138,16 @@ class OxigraphStore:
         """Open the store in *path*; read-only lets several processes read one store.
 
         *in_memory*: copy the folder's quads (and empty named graphs) into an in-memory store
-        and serve from that, read-only; the folder stays the source of truth and is closed
-        again. Oxigraph answers joins several times faster from memory (issue 21)."""
-        try:
-            store = ox.Store.read_only(str(path)) if read_only or in_memory \
-                else ox.Store(str(path))
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot open the Oxigraph store: {exc}") from exc
+        and serve from that, read-only; the folder stays the source of truth and is read by a
+        child process (:func:`_memory_copy`), never opened here. Oxigraph answers joins several
+        times faster from memory (issue 21)."""
         if in_memory:
-            memory = ox.Store()
-            memory.bulk_extend(store.quads_for_pattern(None, None, None, None))
-            for graph in store.named_graphs():
-                memory.add_graph(graph)
-            store, read_only = memory, True
+            store, read_only = _memory_copy(path), True
+        else:
+            try:
+                store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot open the Oxigraph store: {exc}") from exc
         marker = path / _COMPLETE_MARKER
         recorded = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else {}
         return cls(store, path, version or path.name,

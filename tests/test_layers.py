@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The shared kernel: configuration, errors, namespaces and minting, the store, result formats,
 #: packaged assets (queries, shapes, ontology), the dataset's default graph. Imports only itself.
 KERNEL = {"loaders", "loaders.assets", "loaders.config", "loaders.errors", "loaders.namespaces",
-          "loaders.store", "loaders.remote_store", "loaders.backends", "loaders.results",
-          "loaders.geojson", "loaders.rdf_input",
+          "loaders.store", "loaders.store_dump", "loaders.remote_store", "loaders.backends",
+          "loaders.results", "loaders.geojson", "loaders.rdf_input",
           "loaders.progress", "loaders.dataset"}
 #: What the build and the endpoint's writes share: validation (shapes compiled to SPARQL),
 #: derivation, search keys, a copy-on-write revision of the served store, the ontology's pages.

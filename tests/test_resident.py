@@ -154,7 +154,70 @@ def test_in_memory_off_reads_the_folder(settings: Settings) -> None:
     with run_gunicorn(settings, free_port(), C2C_IN_MEMORY="0", C2C_WORKERS="1",
                       C2C_RESULT_CACHE_BYTES="0") as base:
         assert _count(base) > 0
-        procs = _processes(store)
-        servers = _fork_servers(procs)
-        executors = [files for pid, (ppid, _fork, files) in procs.items() if ppid in servers]
-        assert executors and any(executors)  # the executors have the folder open
+        deadline = time.monotonic() + 60  # polled: executors start in the background
+        while True:
+            procs = _processes(store)
+            servers = _fork_servers(procs)
+            executors = [files for pid, (ppid, _fork, files) in procs.items() if ppid in servers]
+            if executors and any(executors):  # the executors have the folder open
+                break
+            assert time.monotonic() < deadline, procs
+            time.sleep(0.05)
+
+
+def test_a_write_is_answered_while_the_build_is_served_from_memory(
+        built: Settings, tmp_path: Path) -> None:
+    """``C2C_IN_MEMORY=1`` on a writable deployment: the fork server holds the build in memory and
+    every write process is forked from it. When the fork server opened the build's folder
+    itself, RocksDB's thread pool started there, and the write process forked from it hung in
+    its first bulk load: every write answered 503 after ``C2C_UPDATE_TIMEOUT``. The copy is now
+    read by a child process (:func:`loaders.store._memory_copy`)."""
+    from tests.conftest import copy_of_built
+
+    settings = copy_of_built(built, tmp_path)
+    insert = f"INSERT DATA {{ GRAPH <{MARK}> {{ <{MARK}> <{MARK}> \"written\" }} }}"
+    with run_gunicorn(settings, free_port(), C2C_IN_MEMORY="1", C2C_WORKERS="1",
+                      C2C_WRITABLE="1", C2C_UPDATE_TOKEN="s3cret",  # noqa: S106 - a test token
+                      C2C_UPDATE_TIMEOUT="30", C2C_RESULT_CACHE_BYTES="0") as base:
+        deadline = time.monotonic() + 60  # polled: executors warm up in the background
+        while not _executors_from_memory(Path(settings.store), set()):
+            assert time.monotonic() < deadline, _processes(Path(settings.store))
+            time.sleep(0.05)
+        request = urllib.request.Request(
+            f"{base}/sparql", data=insert.encode(), method="POST",
+            headers={"Content-Type": "application/sparql-update",
+                     "Authorization": "Bearer s3cret"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 204
+        ask = f"ASK {{ GRAPH <{MARK}> {{ <{MARK}> <{MARK}> \"written\" }} }}"
+        url = f"{base}/sparql?{urllib.parse.urlencode({'query': ask})}"
+        with urllib.request.urlopen(urllib.request.Request(
+                url, headers={"Accept": "application/sparql-results+json"}), timeout=30) as r:
+            assert json.loads(r.read())["boolean"] is True
+
+
+def test_the_fork_server_reads_the_apps_settings_not_the_environment(
+        built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app made in-process with settings of its own hands them to its executors' fork server
+    (:func:`endpoint.resident.plan`), which otherwise read the ``C2C_*`` environment and held
+    whatever ``var/store`` the current folder had."""
+    from endpoint.app import create_app
+
+    monkeypatch.delenv(resident.PLAN_VARIABLE, raising=False)
+    monkeypatch.setenv("C2C_STORE", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("C2C_IN_MEMORY", "1")
+    assert resident.planned() is None
+    create_app(built.with_overrides(in_memory="0"))
+    planned = resident.planned()
+    assert planned is not None
+    assert (planned.store, planned.in_memory) == (built.store, "0")
+    assert (planned.writable, planned.workers, planned.executors, planned.profile) == (
+        built.writable, built.workers, built.executors, built.profile)
+
+
+def test_a_folder_that_is_not_a_store_is_one_store_error(tmp_path: Path) -> None:
+    from loaders.errors import StoreError
+
+    (tmp_path / "not-a-store").write_text("plain file")
+    with pytest.raises(StoreError, match="cannot copy the Oxigraph store into memory"):
+        OxigraphStore.open(tmp_path / "not-a-store", in_memory=True)
