@@ -48,6 +48,7 @@ from pathlib import Path
 from bench.http import free_port, wait_for
 from bench.processes import parent_pids
 from loaders import assets
+from loaders.config import Settings
 from loaders.namespaces import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,6 +284,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--env", action="append", default=[],
                         help="NAME=VALUE for c2c's server (e.g. C2C_IN_MEMORY=0)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
+                        help="c2c's WSGI server: the repository's gunicorn, or granian (PyPI, "
+                        "installed by hand: not a dependency) with as many workers and "
+                        "blocking threads, serving the same Flask app")
     args = parser.parse_args(argv)
     build = prepare(args.store)
     places = places_of(build)
@@ -301,13 +306,22 @@ def main(argv: list[str] | None = None) -> None:
         env = dict(os.environ, C2C_STORE=str(args.store), C2C_PORT=str(port),
                    C2C_HOST="127.0.0.1", C2C_RESULT_CACHE_BYTES="0", C2C_QUERY_TIMEOUT="60")
         env.update(dict(item.split("=", 1) for item in args.env))
-        c2c = subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "-c", "python:endpoint.gunicorn_conf",
-             "endpoint.app:create_app()"], env=env, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.server == "granian":
+            settings = Settings.from_env(env)
+            argv_c2c = [str(bin_dir / "granian"), "--interface", "wsgi", "--factory",
+                        "--host", "127.0.0.1", "--port", str(port),
+                        "--workers", str(settings.workers),
+                        "--blocking-threads", str(settings.threads), "--no-access-log",
+                        "endpoint.app:create_app"]
+        else:
+            argv_c2c = [str(bin_dir / "gunicorn"), "-c", "python:endpoint.gunicorn_conf",
+                        "endpoint.app:create_app()"]
+        c2c = subprocess.Popen(argv_c2c, env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers["c2c"] = (c2c, f"http://127.0.0.1:{port}", "/sparql")
         wait_for(f"http://127.0.0.1:{port}/healthz", c2c, timeout=120)
         report: dict = {"label": args.label, "store": str(build), "env": args.env,
+                        "server": args.server,
                         "load_before": os.getloadavg(), "research": {}, "cheap": []}
         if not args.skip_research:
             queries = research_queries()
@@ -367,26 +381,27 @@ def replacement(store: Path, n: int = 8) -> dict:
     (:func:`endpoint.executor.warm`) and given one cheap query; medians of the wall time to the
     answer of that first query and of the executor's CPU."""
     from endpoint.executor import Executor
+    from endpoint.jobs import Job
     from loaders.store import StoreLocation
 
     build = str(StoreLocation(store).current())
-    query = {"op": "query", "path": build, "solution_format": "json",
-             "query": "SELECT ?p ?o WHERE { <https://w3id.org/c2c/id/city/cn-harbin> ?p ?o }"}
+    query = Job("query", build, solution_format="json",
+                query="SELECT ?p ?o WHERE { <https://w3id.org/c2c/id/city/cn-harbin> ?p ?o }")
     first = Executor()
-    first.conn.send({"op": "warm", "path": build})
+    first.conn.send(Job("warm", build))
     first.conn.recv()
     first.kill()
     walls, cpus, first_query = [], [], []
     for _ in range(n):
         started = time.perf_counter()
         executor = Executor()
-        executor.conn.send({"op": "warm", "path": build})
+        executor.conn.send(Job("warm", build))
         executor.conn.recv()
         asked = time.perf_counter()
         executor.conn.send(query)
         answer = executor.conn.recv()
         done = time.perf_counter()
-        assert answer["kind"] == "solutions", answer
+        assert answer.kind == "solutions", answer
         cpus.append(cpu_seconds(executor.process.pid))
         executor.kill()
         walls.append(done - started)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import sys
 import time
 
@@ -25,6 +26,7 @@ from endpoint.dumps import Dumps
 from endpoint.executor import WARM_UP_QUERY, ExecutorCrashed, ExecutorPool, PoolBusy, QueryTimeout
 from endpoint.front import blueprint as front_blueprint
 from endpoint.graph_store import blueprint as graph_store_blueprint
+from endpoint.jobs import Job
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.negotiation import negotiate
@@ -33,6 +35,8 @@ from endpoint.running import Overloaded
 from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
+from endpoint.state import AppState
+from endpoint.state import install as install_state
 from endpoint.store import ServedStore
 from endpoint.vendor import NODE_MODULES, VENDOR, YASGUI, maps_available, yasgui_available
 from endpoint.worker import arrival
@@ -72,19 +76,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     _configure_logging()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["c2c.settings"] = settings
     remote = RemoteStore.from_settings(settings) if settings.store_url else None
     served = ServedStore(settings.store, remote, deadline=lambda: (
         g.get("c2c_started", time.monotonic()) + settings.query_timeout
         if has_request_context() else None))
-    app.extensions["c2c.store"] = served
 
-    def warm_job() -> dict:
+    def warm_job() -> Job:
         try:
             path, _info = served.current()
         except StoreError:
-            return {"op": "warm", "path": None}
-        return {"op": "warm", "path": str(path)}
+            return Job("warm")
+        return Job("warm", str(path))
 
     resident.plan(settings)  # before the first executor starts the fork server
     executors = min(settings.executors, settings.threads)
@@ -94,25 +96,24 @@ def create_app(settings: Settings | None = None) -> Flask:
                         follow_resident=remote is None)
     if remote is None:  # over a remote store the engine evaluates; no executors
         pool.start()
-    app.extensions["c2c.pool"] = pool
-    # /healthz has an executor of its own: it answers through a real query, never behind
-    # heavy work
-    app.extensions["c2c.health"] = ExecutorPool(1, settings.query_memory_mb * 1024 * 1024,
-                                                warm_job=lambda: {"op": "warm", "path": None})
     # writes run one at a time in a killable process of their own (loaders.revise); one killed
     # at its limit leaves its unfinished copy behind, removed here
-    app.extensions["c2c.writer"] = ExecutorPool(
-        1, settings.update_memory_mb * 1024 * 1024,
-        warm_job=lambda: {"op": "warm", "writer": True},
-        on_replace=lambda: StoreLocation(settings.store).prune())
+    writer = ExecutorPool(1, settings.update_memory_mb * 1024 * 1024,
+                          warm_job=lambda: Job("warm", writer=True),
+                          on_replace=lambda: StoreLocation(settings.store).prune())
     if settings.writable:
-        app.extensions["c2c.writer"].start()
-    app.extensions["c2c.admission"] = Admission(executors + settings.queue_length,
-                                                settings.client_concurrency)
-    app.extensions["c2c.cache"] = ResultCache(settings.result_cache_bytes) \
-        if settings.result_cache_bytes else None
-    app.extensions["c2c.metrics"] = Metrics(settings.metrics)
-    app.extensions["c2c.dumps"] = Dumps(settings.dumps)
+        writer.start()
+    app_state = AppState(
+        settings=settings, store=served, pool=pool,
+        # /healthz has an executor of its own: it answers through a real query, never behind
+        # heavy work
+        health=ExecutorPool(1, settings.query_memory_mb * 1024 * 1024,
+                            warm_job=lambda: Job("warm")),
+        writer=writer,
+        admission=Admission(executors + settings.queue_length, settings.client_concurrency),
+        cache=ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None,
+        metrics=Metrics(settings.metrics), dumps=Dumps(settings.dumps))
+    install_state(app, app_state)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(linked_data_blueprint)
@@ -130,17 +131,22 @@ def create_app(settings: Settings | None = None) -> Flask:
         if request.endpoint not in _LOGGED or request.method == "OPTIONS":
             return response
         seconds = time.monotonic() - g.get("c2c_started", time.monotonic())
-        fields = dict(g.get("c2c_log") or {})
-        text = fields.pop("query", None) or fields.pop("update", None)
-        app.extensions["c2c.metrics"].count_request(response.status_code, seconds,
-                                                    int(fields.get("rows") or 0))
+        fields = g.get("c2c_log") or {}
+        app_state.metrics.count_request(response.status_code, seconds,
+                                        int(fields.get("rows") or 0))
         response.headers["Server-Timing"] = f"total;dur={seconds * 1000:.1f}"
+        slow = seconds >= settings.slow_query_seconds
+        if not slow and response.status_code < 400 and settings.query_log_sample < 1.0 \
+                and random.random() >= settings.query_log_sample:  # noqa: S311 - a sample
+            return response
+        fields = dict(fields)
+        text = fields.pop("query", None) or fields.pop("update", None)
         record = {"event": "request", "time": round(time.time(), 3), "method": request.method,
                   "path": request.path, "client": request.remote_addr,
                   "status": response.status_code, "duration_ms": round(seconds * 1000, 2),
                   **fields}
         QUERY_LOG.info(json.dumps(record, ensure_ascii=False))
-        if seconds >= settings.slow_query_seconds and text:
+        if slow and text:
             SLOW_LOG.warning(json.dumps({**record, "event": "slow-query", "text": text},
                                         ensure_ascii=False))
         return response
@@ -188,7 +194,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/healthz")
     def healthz() -> Response:
         """Healthy when a real query is answered, through an executor, within a few seconds."""
-        health = app.extensions["c2c.health"]
+        health = app_state.health
         try:
             path, info = served.current()
             if remote is not None:
@@ -200,10 +206,10 @@ def create_app(settings: Settings | None = None) -> Flask:
                                 content_type="application/json",
                                 headers={"Cache-Control": "no-store"})
             wait = _HEALTH_SECONDS if health.started else _FIRST_HEALTH_SECONDS
-            answer = health.run({"op": "query", "path": str(path), "query": WARM_UP_QUERY,
-                                 "solution_format": "json"}, timeout=wait)
-            if answer.get("kind") != "boolean":
-                raise StoreError(answer.get("message") or "the health query failed")
+            answer = health.run(Job("query", str(path), WARM_UP_QUERY, solution_format="json"),
+                                timeout=wait)
+            if answer.kind != "boolean":
+                raise StoreError(answer.message or "the health query failed")
             body = {"status": "ok", "version": info.version, "triples": info.quads,
                     "c2c": __version__}
             status = 200
@@ -220,7 +226,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return Response(app.extensions["c2c.metrics"].exposition(),
+        return Response(app_state.metrics.exposition(),
                         content_type="text/plain; version=0.0.4; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
 
@@ -233,8 +239,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     def dump_index() -> Response:
         """The dumps with their sizes, checksums, statements and the store version they are
         of: HTML, or JSON (``Accept: application/json``; the file itself is ``index.json``)."""
-        index = app.extensions["c2c.dumps"].index()
-        served = app.extensions["c2c.store"].info.version
+        index = app_state.dumps.index()
+        served = app_state.store.info.version
         current = index is not None and index.get("store_version") == served
         offers = [Format("text/html", ("html",), "text/html; charset=utf-8"),
                   Format("application/json", ("json",), "application/json")]
@@ -251,7 +257,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/dumps/latest/<name>")
     def dump(name: str) -> Response:
-        found = app.extensions["c2c.dumps"].find(name)
+        found = app_state.dumps.find(name)
         if found is None:
             return problem(404, "not-found", "No such dump",
                            "Dumps are written by 'c2c export'; see /.well-known/void.")
@@ -271,13 +277,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(QueryTimeout)
     def read_timed_out(_exc: QueryTimeout) -> Response:
-        app.extensions["c2c.metrics"].count("timeouts")
-        app.extensions["c2c.metrics"].count("executor_restarts")
+        app_state.metrics.count("timeouts")
+        app_state.metrics.count("executor_restarts")
         return query_timeout(settings.query_timeout)
 
     @app.errorhandler(ExecutorCrashed)
     def read_failed(exc: ExecutorCrashed) -> Response:
-        app.extensions["c2c.metrics"].count("executor_restarts")
+        app_state.metrics.count("executor_restarts")
         if exc.out_of_memory:
             return query_memory(settings.query_memory_mb)
         return executor_crashed()

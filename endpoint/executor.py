@@ -19,14 +19,16 @@ Writes use the same machinery: a pool of one write process per worker runs
 ``C2C_UPDATE_MEMORY_MB``.
 
 Executors are forked by a fork server (:func:`_forkserver`, one per gunicorn worker) that has
-already imported pyoxigraph and the result writers; the protocol is one pickled ``dict`` each
-way per job over a pipe (:mod:`multiprocessing.connection`). An executor is handed out only
+already imported pyoxigraph and the result writers; the protocol is one pickled message each
+way per job over a pipe (:mod:`multiprocessing.connection`), a :class:`endpoint.jobs.Job` and
+its :class:`endpoint.jobs.Answer`. An executor is handed out only
 after it has answered a warm-up job (:func:`warm`: the store opened, a query run).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import multiprocessing
 import multiprocessing.context
@@ -42,6 +44,8 @@ from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from endpoint.jobs import Answer, Job, failed
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 
@@ -96,7 +100,7 @@ def _capped(items: Iterable[Any], offset: int, limit: int) -> tuple[list[Any], b
     return window[:limit], len(window) > limit
 
 
-def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
+def run_job(job: Job, stores: dict[str, Any]) -> Answer:
     """Answer one job inside the executor. *stores* caches the opened store by path."""
     import pyoxigraph as ox
 
@@ -110,11 +114,11 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
     )
     from loaders.store import OxigraphStore
 
-    if job["op"] == "warm":
+    if job.op == "warm":
         return warm(job, stores)
-    if job["op"] == "revise":
+    if job.op == "revise":
         return revise_job(job)
-    path = job["path"]
+    path = job.path
     store = stores.get(path)
     if store is None:
         from endpoint import resident
@@ -126,79 +130,72 @@ def run_job(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
             if resident.stale(path):
                 stores["stale-resident"] = path
         stores[path] = store
-    solution_fmt = find_format(job["solution_format"], SOLUTION_FORMATS) \
-        if job.get("solution_format") else None
-    graph_fmt = find_format(job["graph_format"], GRAPH_FORMATS) \
-        if job.get("graph_format") else None
-    limit, offset = job.get("limit", 10_000), job.get("offset", 0)
-    fail_after = job.get("fail_after_rows", 0)
+    solution_fmt = find_format(job.solution_format, SOLUTION_FORMATS) \
+        if job.solution_format else None
+    graph_fmt = find_format(job.graph_format, GRAPH_FORMATS) if job.graph_format else None
+    limit, offset, fail_after = job.limit, job.offset, job.fail_after_rows
 
-    if job["op"] == "graph":
-        if job.get("graph") and not store.contains_graph(job["graph"]):
-            return {"kind": "missing"}
-        triples = sorted(store.graph_triples(job.get("graph")), key=str)
+    if job.op == "graph":
+        if job.graph and not store.contains_graph(job.graph):
+            return Answer("missing")
+        triples = sorted(store.graph_triples(job.graph), key=str)
         if graph_fmt is None:
-            return {"kind": "graph", "body": None, "rows": len(triples)}
-        return {"kind": "graph", "body": write_triples(triples, graph_fmt),
-                "format": graph_fmt.name, "rows": len(triples), "truncated": False}
+            return Answer("graph", rows=len(triples))
+        return Answer("graph", write_triples(triples, graph_fmt), graph_fmt.name, len(triples))
 
     try:
-        results = store.query(job["query"], default_graph=job.get("default_graph"),
-                              named_graphs=job.get("named_graphs"),
-                              base_iri=job.get("base_iri"))
+        results = store.query(job.query, default_graph=job.default_graph,
+                              named_graphs=job.named_graphs, base_iri=job.base_iri)
         if isinstance(results, ox.QueryBoolean):
             if solution_fmt is None or solution_fmt.name == "geojson":
-                return {"kind": "boolean", "body": None}
-            return {"kind": "boolean", "body": write_boolean(bool(results), solution_fmt),
-                    "format": solution_fmt.name, "rows": 1, "truncated": False}
+                return Answer("boolean")
+            return Answer("boolean", write_boolean(bool(results), solution_fmt),
+                          solution_fmt.name, 1)
         if not isinstance(results, ox.QuerySolutions):  # triples (QueryTriples or a list)
             if graph_fmt is None:
-                return {"kind": "graph", "body": None}
+                return Answer("graph")
             triples, truncated = _capped(results, offset, limit)
             body = write_triples(_FailAfter(triples, fail_after), graph_fmt)
-            return {"kind": "graph", "body": body, "format": graph_fmt.name,
-                    "rows": len(triples), "truncated": truncated}
+            return Answer("graph", body, graph_fmt.name, len(triples), truncated)
         if solution_fmt is None:
-            return {"kind": "solutions", "body": None}
+            return Answer("solutions")
         variables = [v.value for v in results.variables]
         rows, truncated = _capped(results, offset, limit)
         body = write_solutions(variables, _FailAfter(rows, fail_after), solution_fmt)
-        return {"kind": "solutions", "body": body, "format": solution_fmt.name,
-                "rows": len(rows), "truncated": truncated}
+        return Answer("solutions", body, solution_fmt.name, len(rows), truncated)
     except SyntaxError as exc:
         message = str(exc)
         position = _POSITION.search(message)
-        out: dict[str, Any] = {"kind": "error", "error": "syntax", "message": message}
         if position:
-            out["line"], out["column"] = int(position.group(1)), int(position.group(2))
-        return out
+            return failed("syntax", message, line=int(position.group(1)),
+                          column=int(position.group(2)))
+        return failed("syntax", message)
     except OSError as exc:
-        return {"kind": "error", "error": "evaluation", "message": str(exc)}
+        return failed("evaluation", str(exc))
 
 
 WARM_UP_QUERY = "ASK { ?s ?p ?o }"
 
 
-def warm(job: dict[str, Any], stores: dict[str, Any]) -> dict[str, Any]:
+def warm(job: Job, stores: dict[str, Any]) -> Answer:
     """Get ready before the first job: import what answering needs, open the store and run a
     warm-up query (``path`` None: no store yet, imports only); a writer imports the write path."""
-    if job.get("writer"):
+    if job.writer:
         import loaders.revise  # loads pyshacl, rdflib and the build
         from loaders.validate import _default_checks
 
         _default_checks()  # the shapes, compiled once per process
-        return {"kind": "warm"}
-    if job.get("path") is None:
+        return Answer("warm")
+    if job.path is None:
         import loaders.results  # noqa: F401
-        return {"kind": "warm"}
-    answer = run_job({"op": "query", "path": job["path"], "query": WARM_UP_QUERY,
-                      "solution_format": "json"}, stores)
-    if answer["kind"] != "boolean":
-        return {"kind": "error", "error": "warm-up", "message": answer.get("message", "")}
-    return {"kind": "warm"}
+        return Answer("warm")
+    answer = run_job(Job("query", job.path, WARM_UP_QUERY, solution_format="json"), stores)
+    if answer.kind != "boolean":
+        return failed("warm-up", answer.message)
+    return Answer("warm")
 
 
-def revise_job(job: dict[str, Any]) -> dict[str, Any]:
+def revise_job(job: Job) -> Answer:
     """One write, copy-on-write (:func:`loaders.revise.revise`), in this killable process: a
     SPARQL Update (``update``) or a Graph Store write (``gsp``: method, graph, N-Triples)."""
     import pyoxigraph as ox
@@ -206,11 +203,13 @@ def revise_job(job: dict[str, Any]) -> dict[str, Any]:
     from loaders.errors import GraphStateError, StoreError, ValidationFailed
     from loaders.revise import revise
 
-    settings = job["settings"]
-    if "update" in job:
+    settings = job.settings
+    if job.update is not None:
+        update = job.update
+
         def change(store: Any) -> None:
             try:
-                store.update(job["update"], base_iri=settings.base_iri)
+                store.update(update, base_iri=settings.base_iri)
             except RuntimeError as exc:
                 # An operation on a graph that does not exist (DROP, CLEAR, MOVE … without
                 # SILENT) or a CREATE of one that does: the operation fails (SPARQL 1.1
@@ -221,36 +220,36 @@ def revise_job(job: dict[str, Any]) -> dict[str, Any]:
                         from None
                 raise
     else:
-        gsp = job["gsp"]
-        target = ox.NamedNode(gsp["graph"]) if gsp["graph"] else ox.DefaultGraph()
-        triples = list(ox.parse(gsp["ntriples"], format=ox.RdfFormat.N_TRIPLES))
+        gsp = job.gsp
+        assert gsp is not None, "a revise job has an update or a Graph Store write"
+        target = ox.NamedNode(gsp.graph) if gsp.graph else ox.DefaultGraph()
+        triples = list(ox.parse(gsp.ntriples, format=ox.RdfFormat.N_TRIPLES))
 
         def change(store: Any) -> None:
             raw = store.raw
-            if gsp["method"] in ("PUT", "DELETE"):
-                if gsp["graph"] is None:
+            if gsp.method in ("PUT", "DELETE"):
+                if gsp.graph is None:
                     raw.clear_graph(target)
                 elif raw.contains_named_graph(target):
                     raw.remove_graph(target)
-            if gsp["method"] in ("PUT", "POST"):
+            if gsp.method in ("PUT", "POST"):
                 raw.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-                if gsp["graph"] is not None:
+                if gsp.graph is not None:
                     raw.add_graph(target)
     try:
         revise(settings, change)
     except SyntaxError as exc:
-        return {"kind": "error", "error": "syntax", "message": str(exc)}
+        return failed("syntax", str(exc))
     except GraphStateError as exc:
-        return {"kind": "error", "error": "graph-missing" if exc.missing else "graph-exists",
-                "message": str(exc)}
+        return failed("graph-missing" if exc.missing else "graph-exists", str(exc))
     except ValidationFailed as exc:
-        return {"kind": "error", "error": "shacl", "count": len(exc.violations),
-                "violations": [str(v) for v in exc.violations[:50]]}
+        return failed("shacl", "", count=len(exc.violations),
+                      violations=tuple(str(v) for v in exc.violations[:50]))
     except StoreError as exc:
-        return {"kind": "error", "error": "store", "message": str(exc)}
+        return failed("store", str(exc))
     except OSError as exc:
-        return {"kind": "error", "error": "evaluation", "message": str(exc)}
-    return {"kind": "revised"}
+        return failed("evaluation", str(exc))
+    return Answer("revised")
 
 
 def _limit_memory(limit_bytes: int) -> None:
@@ -276,20 +275,18 @@ def _serve(conn: Connection, memory_limit: int = 0) -> None:
         # itself die first (a worker killed with -9), nobody would, and a heavy query would
         # run on as an orphan. So the executor also ends itself a little after the deadline:
         # SIGALRM's default action ends the process even inside pyoxigraph's native code.
-        signal.alarm(int(job.get("alarm", 0)))
+        signal.alarm(int(job.alarm))
         try:
             answer = run_job(job, stores)
-            warmed = warmed or answer.get("kind") == "warm"
-            answer["warmed"] = warmed  # whether this executor had warmed up before answering
+            warmed = warmed or answer.kind == "warm"
+            answer.warmed = warmed  # whether this executor had warmed up before answering
             if stores.get("stale-resident"):  # tell the request side once: new fork server
-                answer["stale_resident"] = stores.pop("stale-resident")
+                answer.stale_resident = stores.pop("stale-resident")
         except MemoryError:
             stores.clear()
-            answer = {"kind": "error", "error": "memory",
-                      "message": "the query needed more memory than the executor may use"}
+            answer = failed("memory", "the query needed more memory than the executor may use")
         except Exception as exc:  # any failure becomes an answer, never a half-written one
-            answer = {"kind": "error", "error": "internal", "message": f"{type(exc).__name__}: "
-                      f"{exc}"}
+            answer = failed("internal", f"{type(exc).__name__}: {exc}")
         signal.alarm(0)
         try:
             conn.send(answer)
@@ -414,13 +411,13 @@ class ExecutorPool:
     """
 
     def __init__(self, size: int, memory_limit: int = 0, *,
-                 warm_job: Callable[[], dict[str, Any]] | None = None,
+                 warm_job: Callable[[], Job] | None = None,
                  long_after: float | None = None, long_cap: int | None = None,
                  warm_timeout: float = 60.0, on_replace: Callable[[], None] | None = None,
                  follow_resident: bool = False) -> None:
         self.size = size
         self.memory_limit = memory_limit
-        self.warm_job = warm_job or (lambda: {"op": "warm", "path": None})
+        self.warm_job = warm_job or (lambda: Job("warm"))
         self.long_after = long_after
         self.long_cap = size if long_cap is None else long_cap
         self.warm_timeout = warm_timeout
@@ -493,8 +490,8 @@ class ExecutorPool:
             return f"the executor died while warming up: {exc or type(exc).__name__}"
         except Exception as exc:  # the warm-up job itself could not be made (no store)
             return str(exc)
-        if answer.get("kind") != "warm":
-            return answer.get("message") or str(answer)
+        if answer.kind != "warm":
+            return answer.message or str(answer)
         self._follow(answer)
         return None
 
@@ -512,11 +509,11 @@ class ExecutorPool:
             threading.Thread(target=self._drop, args=(executor,), daemon=True,
                              name="c2c-retire").start()
 
-    def _follow(self, answer: dict[str, Any]) -> None:
+    def _follow(self, answer: Answer) -> None:
         """After an answer from an executor whose fork server holds another build: replace the
         fork server (once per build) and start a full set of executors from the new one; the old
         ones keep answering until a new one is ready, then retire."""
-        path = answer.pop("stale_resident", None)
+        path, answer.stale_resident = answer.stale_resident, None
         if path is None or not self.follow_resident or self._closed:
             return
         refresh_resident(path)
@@ -596,8 +593,8 @@ class ExecutorPool:
             threading.Thread(target=self._drop, args=(executor,), daemon=True,
                              name="c2c-retire").start()
 
-    def run(self, job: dict[str, Any], timeout: float | None = None, *,
-            deadline: float | None = None) -> dict[str, Any]:
+    def run(self, job: Job, timeout: float | None = None, *,
+            deadline: float | None = None) -> Answer:
         """Answer *job* by *deadline* (a :func:`time.monotonic` time; or *timeout* seconds from
         now), or kill its executor and raise :class:`QueryTimeout` / :class:`TooManyLong`;
         :class:`PoolBusy` if no executor was free in time."""
@@ -608,7 +605,8 @@ class ExecutorPool:
         executor = self._acquire(deadline)
         long_running = False
         # the executor's own alarm: ORPHAN_GRACE seconds after the deadline (see _serve)
-        job = {**job, "alarm": math.ceil(deadline - time.monotonic()) + ORPHAN_GRACE}
+        job = dataclasses.replace(job, alarm=math.ceil(deadline - time.monotonic())
+                                  + ORPHAN_GRACE)
         try:
             executor.conn.send(job)
             started = time.monotonic()
@@ -641,7 +639,7 @@ class ExecutorPool:
         self._replace(executor)
         raise QueryTimeout
 
-    def _done(self, executor: Executor) -> dict[str, Any]:
+    def _done(self, executor: Executor) -> Answer:
         answer = executor.conn.recv()
         self._follow(answer)
         self._release(executor)

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from endpoint.service import home_context
+from endpoint.state import state
 from loaders import assets
 
 blueprint = Blueprint("front", __name__)
@@ -29,8 +30,8 @@ def _html(body: str) -> Response:
 def home() -> Response:
     from endpoint.vendor import yasgui_available
 
-    store = current_app.extensions["c2c.store"].get()
-    base = current_app.extensions["c2c.settings"].base_iri
+    store = state().store.get()
+    base = state().settings.base_iri
     countries = [{"label": r["label"].value if r["label"] is not None else r["country"].value,
                   "href": "/" + r["country"].value.removeprefix(base),
                   "agreements": int(r["agreements"].value)}

@@ -14,13 +14,15 @@ from __future__ import annotations
 import uuid
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from endpoint.auth import write_refusal
 from endpoint.caching import etag_for, http_date, not_modified
+from endpoint.jobs import GraphWrite, Job
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.running import WriteFailed, run_read, run_write
+from endpoint.state import state
 from loaders.config import Settings
 from loaders.rdf_input import declares_entities
 from loaders.results import GRAPH_FORMATS
@@ -41,7 +43,7 @@ def _target() -> str | Response | None:
         return problem(400, "bad-request", "Both graph and default",
                        "Give either ?graph=IRI or ?default, not both.")
     if not graphs and not has_default and request.method == "POST":
-        settings: Settings = current_app.extensions["c2c.settings"]
+        settings: Settings = state().settings
         return f"{settings.base_iri}graph/new/{uuid.uuid4().hex}"
     if not graphs and not has_default:
         return problem(400, "bad-request", "No graph named",
@@ -63,20 +65,20 @@ def _read(settings: Settings, graph: str | None) -> Response:
                     {"application/json": "application/ld+json"})
     if fmt is None:
         return not_acceptable([f.media_type for f in OFFERED])
-    build, info = current_app.extensions["c2c.store"].current()
+    build, info = state().store.current()
     etag = etag_for(info.version, "graph-store", graph, fmt.name)
     headers = {"ETag": etag, "Last-Modified": http_date(info.finished),
                "Cache-Control": f"public, max-age={settings.cache_max_age}",
                "Vary": "Accept, Accept-Encoding"}
     if not_modified(request, etag):
         return Response(status=304, headers=headers)
-    job = {"op": "graph", "path": str(build), "graph": graph, "graph_format": fmt.name}
+    job = Job("graph", str(build), graph=graph, graph_format=fmt.name)
     answer = run_read(job, settings)  # failures: the app's error handlers (read_failed)
-    if answer["kind"] == "missing":
+    if answer.kind == "missing":
         return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
-    if answer["kind"] == "error":
-        return problem(500, "internal", "Graph read failed", answer["message"])
-    return Response(answer["body"], content_type=fmt.content_type, headers=headers)
+    if answer.kind == "error":
+        return problem(500, "internal", "Graph read failed", answer.message)
+    return Response(answer.body, content_type=fmt.content_type, headers=headers)
 
 
 def _write(settings: Settings, graph: str | None) -> Response:
@@ -110,27 +112,26 @@ def _write(settings: Settings, graph: str | None) -> Response:
                            base_iri=graph or settings.base_iri)]
         except (SyntaxError, ValueError) as exc:
             return problem(400, "rdf-syntax", "The body is not valid RDF", str(exc))
-    served = current_app.extensions["c2c.store"]
+    served = state().store
     existed = graph is None or served.get().contains_graph(graph)
     if request.method == "DELETE" and not existed:
         return problem(404, "not-found", "No such graph", f"The store has no graph <{graph}>.")
 
     ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
-    job = {"op": "revise", "settings": settings,
-           "gsp": {"method": request.method, "graph": graph, "ntriples": ntriples}}
+    job = Job("revise", settings=settings, gsp=GraphWrite(request.method, graph, ntriples))
     try:
         answer = run_write(job, settings)
     except WriteFailed as exc:
         return exc.response
-    if answer["kind"] == "error":
-        if answer["error"] == "shacl":
+    if answer.kind == "error":
+        if answer.error == "shacl":
             return problem(422, "shacl-violation", "The write breaks the shapes",
-                           f"{answer['count']} SHACL violation(s); nothing was changed.",
-                           violations=answer["violations"])
-        if answer["error"] == "store":
-            return problem(503, "store-unavailable", "No store to serve", answer["message"])
-        return problem(500, "internal", "Internal error while writing", answer["message"])
-    current_app.extensions["c2c.metrics"].count("updates")
+                           f"{answer.count} SHACL violation(s); nothing was changed.",
+                           violations=list(answer.violations))
+        if answer.error == "store":
+            return problem(503, "store-unavailable", "No store to serve", answer.message)
+        return problem(500, "internal", "Internal error while writing", answer.message)
+    state().metrics.count("updates")
     if not existed and request.method in ("PUT", "POST"):
         return Response(status=201, headers={"Location": graph} if graph else None)
     return Response(status=204)
@@ -138,7 +139,7 @@ def _write(settings: Settings, graph: str | None) -> Response:
 
 @blueprint.route("/rdf-graph-store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def graph_store() -> Response:
-    settings: Settings = current_app.extensions["c2c.settings"]
+    settings: Settings = state().settings
     graph = _target()
     if isinstance(graph, Response):
         return graph

@@ -17,11 +17,12 @@ import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
 from endpoint.caching import etag_for, http_date, not_modified
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable, problem
+from endpoint.state import state
 from loaders import assets, geojson
 from loaders.namespaces import C2C, PREFIXES, VOCAB
 from loaders.results import GRAPH_FORMATS, Format, write_triples
@@ -43,12 +44,12 @@ WKT = PREFIXES["geo"] + "asWKT"
 
 
 def _canonical(kind: str, key: str) -> str:
-    return f"{current_app.extensions['c2c.settings'].base_iri}id/{kind}/{key}"
+    return f"{state().settings.base_iri}id/{kind}/{key}"
 
 
 def _local(iri: str) -> str | None:
     """The server path of a canonical thing or concept IRI, or None for other IRIs."""
-    base = current_app.extensions["c2c.settings"].base_iri
+    base = state().settings.base_iri
     if iri.startswith(base + "id/"):
         return "/" + iri[len(base):]
     if iri.startswith(str(VOCAB)):
@@ -69,7 +70,7 @@ def _href(iri: str) -> str | None:
 
 
 def _store():
-    return current_app.extensions["c2c.store"].get()
+    return state().store.get()
 
 
 def _exists(iri: str) -> bool:
@@ -247,8 +248,8 @@ def _serve_document(iri: str, path: str, suffix: str) -> Response:
             return _not_acceptable(iri)
     if not statements:
         return problem(404, "not-found", "No such thing", f"Nothing is known about <{iri}>.")
-    settings = current_app.extensions["c2c.settings"]
-    _build, info = current_app.extensions["c2c.store"].current()
+    settings = state().settings
+    _build, info = state().store.current()
     language = _language() if fmt is HTML else None
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdigit() and int(page) > 0 else 1
@@ -316,7 +317,7 @@ def _short(iri: str) -> str:
 
 
 def _source_of(graph: str) -> str | None:
-    base = current_app.extensions["c2c.settings"].base_iri
+    base = state().settings.base_iri
     if graph.startswith(f"{base}graph/source/"):
         return f"{base}id/source/" + graph.removeprefix(f"{base}graph/source/")
     return None

@@ -18,8 +18,9 @@ import math
 from collections.abc import Callable
 
 import pyoxigraph as ox
-from flask import current_app, render_template, request
+from flask import render_template, request
 
+from endpoint.state import state
 from loaders import assets
 from loaders.namespaces import PREFIXES
 
@@ -62,7 +63,7 @@ def _group_of(predicate: str) -> str:
 
 
 def _store():
-    return current_app.extensions["c2c.store"].get()
+    return state().store.get()
 
 
 def _rows(query: str, iri: str):
@@ -114,7 +115,7 @@ class Page:
                 self._cache[thing] = self._pick(labels, self.language, "") or self.short(thing)
 
     def source_name(self, iri: str) -> str | None:
-        base = current_app.extensions["c2c.settings"].base_iri
+        base = state().settings.base_iri
         if not iri.startswith(f"{base}id/source/"):
             return None
         for row in _rows("document/source-name.rq", iri):
@@ -224,7 +225,7 @@ def place_figures(iri: str, title: str, here: tuple[float, float] | None, rows: 
 def country_figures(iri: str, page: Page, partner_country: str | None) -> dict:
     """A country's agreements (``?with=ru`` keeps one partner country): the grouped list, a
     timeline with both parties named, and a map of every partnership with coordinates."""
-    base = current_app.extensions["c2c.settings"].base_iri
+    base = state().settings.base_iri
     page.prefill("document/country-labels.rq", iri)
     seen: dict[tuple, dict] = {}
     for row in _rows("document/timeline.rq", iri):

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, g
 
 from endpoint.admission import Refused, client_key
 from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong, run_job
+from endpoint.jobs import Answer, Job
 from endpoint.problems import problem
+from endpoint.state import state
 from loaders.config import Settings
 from loaders.remote_store import StoreTimeout
 
@@ -38,22 +40,22 @@ def _retry(response: Response, seconds: int = 1) -> Response:
     return response
 
 
-def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def run_read(job: Job, settings: Settings) -> Answer:
     """The executor's answer to *job*; raises :class:`Overloaded`, or
     :class:`endpoint.executor.QueryTimeout` / :class:`ExecutorCrashed` for the caller."""
     deadline = g.c2c_started + settings.query_timeout
-    metrics = current_app.extensions["c2c.metrics"]
-    served = current_app.extensions["c2c.store"]
+    metrics = state().metrics
+    served = state().store
     try:
-        with current_app.extensions["c2c.admission"].admit(client_key(settings)):
+        with state().admission.admit(client_key(settings)):
             if served.remote is not None:
                 return _run_remote(job, served, deadline)
-            return current_app.extensions["c2c.pool"].run(job, deadline=deadline)
+            return state().pool.run(job, deadline=deadline)
     except Refused as exc:
         raise Overloaded(_retry(problem(exc.status, exc.kind, exc.title, exc.detail),
                                 exc.retry_after)) from None
     except PoolBusy:  # admitted, but waited for an executor until its limit
-        current_app.extensions["c2c.metrics"].count("timeouts")
+        state().metrics.count("timeouts")
         raise Overloaded(_retry(problem(
             503, "query-timeout", "Query timed out",
             f"No query executor became free within {settings.query_timeout:g} s of the "
@@ -69,18 +71,18 @@ def run_read(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
             limit_seconds=settings.long_query_seconds), 2)) from None
 
 
-def _run_remote(job: dict[str, Any], served: Any, deadline: float) -> dict[str, Any]:
+def _run_remote(job: Job, served: Any, deadline: float) -> Answer:
     """*job* over the remote store, in this thread (the remote engine is the executor) under
     the client-side *deadline*. The answer is tied to the version read at the start of the
     request (its ETag, the cache): if the remote store switched versions meanwhile, the
     answer may be of either, so it is not given (503 ``store-switched``, retry at once)."""
     try:
-        answer = run_job(job, {job["path"]: served.get()})
+        answer = run_job(job, {job.path: served.get()})
         now = served.remote.bound(None, deadline).published()
         g.c2c_remote_checked = True
     except StoreTimeout:
         raise QueryTimeout() from None
-    if f"remote:{now.version}" != job["path"]:
+    if f"remote:{now.version}" != job.path:
         raise Overloaded(_retry(problem(
             503, "store-switched", "The store switched versions during the query",
             "A new version of the data was published while the query ran; send it again."),
@@ -88,13 +90,13 @@ def _run_remote(job: dict[str, Any], served: Any, deadline: float) -> dict[str, 
     return answer
 
 
-def run_write(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def run_write(job: Job, settings: Settings) -> Answer:
     """The write process's answer to *job*; raises :class:`WriteFailed` (503 ``update-timeout``
     or ``update-memory``, 500 ``update-crashed``)."""
     deadline = g.c2c_started + settings.update_timeout
-    metrics = current_app.extensions["c2c.metrics"]
+    metrics = state().metrics
     try:
-        answer = current_app.extensions["c2c.writer"].run(job, deadline=deadline)
+        answer = state().writer.run(job, deadline=deadline)
     except (QueryTimeout, PoolBusy):
         metrics.count("timeouts")
         raise WriteFailed(_retry(problem(
@@ -109,7 +111,7 @@ def run_write(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
         raise WriteFailed(problem(500, "update-crashed", "Write process crashed",
                                   "The process applying the write died; nothing was changed."
                                   )) from None
-    if answer.get("kind") == "error" and answer.get("error") == "memory":
+    if answer.kind == "error" and answer.error == "memory":
         raise WriteFailed(_update_memory(settings))
     return answer
 

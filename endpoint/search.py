@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable
+from endpoint.state import state
 from loaders import assets
 from loaders.results import Format
 from loaders.search import fold, transliterate
@@ -26,8 +27,8 @@ def find(text: str) -> list[dict]:
     query = fold(transliterate(text))
     if not query:
         return []
-    store = current_app.extensions["c2c.store"].get()
-    base = current_app.extensions["c2c.settings"].base_iri
+    store = state().store.get()
+    base = state().settings.base_iri
     rows = store.query(assets.query("search/search.rq"), substitutions={"q": ox.Literal(query)})
     return [{"iri": r["thing"].value,
              "label": r["label"].value if r["label"] is not None else r["thing"].value,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, current_app, request
+from flask import Response, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from endpoint.negotiation import negotiate
+from endpoint.state import state
 from loaders.namespaces import C2C, PREFIXES, SD
 from loaders.results import FORMATS, GRAPH_FORMATS
 
@@ -16,13 +17,13 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 
 def _endpoint_iri() -> URIRef:
-    return URIRef(current_app.extensions["c2c.settings"].public_url + "sparql")
+    return URIRef(state().settings.public_url + "sparql")
 
 
 def service_graph() -> Graph:
     """``sd:Service``: endpoint, languages, result formats, features, limits, the dataset."""
-    settings = current_app.extensions["c2c.settings"]
-    served = current_app.extensions["c2c.store"]
+    settings = state().settings
+    served = state().store
     info = served.info
     g = Graph()
     for prefix, namespace in (("sd", SD), ("void", VOID), ("dcterms", DCTERMS), ("c2c", C2C),
@@ -71,8 +72,8 @@ def void_graph() -> Graph:
     the data from here (SPARQL endpoint, dumps when exported)."""
     from loaders.namespaces import Minter
 
-    settings = current_app.extensions["c2c.settings"]
-    served = current_app.extensions["c2c.store"]
+    settings = state().settings
+    served = state().store
     minter = Minter(settings.base_iri)
     store = served.get()
     g = Graph()
@@ -94,7 +95,7 @@ def void_graph() -> Graph:
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCAT.endpointURL, endpoint))
     g.add((service, DCAT.servesDataset, dataset))
-    dumps = current_app.extensions["c2c.dumps"]
+    dumps = state().dumps
     index = dumps.index()
     version = served.info.version
     if index is not None and index.get("store_version") != version:
@@ -105,7 +106,7 @@ def void_graph() -> Graph:
         index = None
     for entry in (index or {}).get("files", []):
         found = dumps.find(entry["name"])
-        url = URIRef(current_app.extensions["c2c.settings"].public_url + "dumps/latest/"
+        url = URIRef(state().settings.public_url + "dumps/latest/"
                      + found.name)
         g.add((dataset, VOID.dataDump, url))
         g.add((dataset, DCAT.distribution, url))
@@ -165,7 +166,7 @@ def _yasgui() -> bool:
 def home_context() -> dict:
     from loaders import assets
 
-    served = current_app.extensions["c2c.store"]
+    served = state().store
     info = served.info
     return {"info": info, "examples": [example(name, text)
                                        for name, text in assets.competency_questions()]}

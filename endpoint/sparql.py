@@ -10,24 +10,28 @@ are problem+json. A bare GET describes the service.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
 from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
 from endpoint.federation import keywords, refused_targets
 from endpoint.guards import short_syntax_error, too_deep
+from endpoint.jobs import Job
 from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem, query_memory
 from endpoint.running import WriteFailed, run_read, run_write
 from endpoint.service import service_description
+from endpoint.state import state
 from endpoint.update_dataset import with_using
 from loaders.config import Settings
+from loaders.errors import StoreError
 from loaders.results import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, find_format
 
 blueprint = Blueprint("sparql", __name__)
@@ -129,15 +133,27 @@ def _formats() -> tuple[str | None, str | None] | Response:
     type); for each query form the first value naming a format of that form wins, and a form
     that no value names is negotiated from ``Accept``: ``format=xml`` means SPARQL XML for a
     SELECT and RDF/XML for a CONSTRUCT, ``format=turtle`` leaves a SELECT to ``Accept``."""
-    requested = [v for v in request.values.getlist("format") if v.strip()]
-    accept = request.headers.get("Accept")
+    requested = tuple(v for v in request.values.getlist("format") if v.strip())
+    registry = (len(SOLUTION_FORMATS), len(GRAPH_FORMATS), id(SOLUTION_FORMATS[-1]),
+                id(GRAPH_FORMATS[-1]))  # a format registered later is offered at once
+    chosen = _chosen_formats(requested, request.headers.get("Accept"), registry)
+    if isinstance(chosen, str):
+        return problem(400, "bad-request", "Unknown format", chosen)
+    return chosen
+
+
+@functools.lru_cache(maxsize=256)
+def _chosen_formats(requested: tuple[str, ...], accept: str | None, _registry: object
+                    ) -> tuple[str | None, str | None] | str:
+    """:func:`_formats` for one ``format=`` list and ``Accept`` header, worked out once per
+    distinct pair in a worker (clients send the same few headers again and again); a string is
+    why the request is refused."""
     solutions = next((f for f in (find_format(v, SOLUTION_FORMATS) for v in requested) if f),
                      None)
     graph = next((f for f in (find_format(v, GRAPH_FORMATS) for v in requested) if f), None)
     if requested and solutions is None and graph is None:
-        return problem(400, "bad-request", "Unknown format",
-                       f"format={requested[0]!r} is not offered; offered: "
-                       + ", ".join(f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS))
+        return (f"format={requested[0]!r} is not offered; offered: "
+                + ", ".join(f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS))
     if solutions is None:
         solutions = negotiate(accept, SOLUTION_FORMATS, _JSON_ALIASES_SOLUTIONS)
     if graph is None:
@@ -183,66 +199,117 @@ def _answer(cached: CachedAnswer, etag: str | None, settings: Settings, modified
     return response
 
 
+def _not_modified(key: str, settings: Settings) -> Response:
+    response = Response(status=304)
+    response.headers.update({"ETag": key, "Vary": "Accept, Accept-Encoding",
+                             "Cache-Control": f"public, max-age={settings.cache_max_age}"})
+    return response
+
+
+def _log_query(text: str) -> None:
+    g.c2c_log.update(query_sha=hashlib.sha256(text.encode()).hexdigest()[:16], query=text)
+
+
+@blueprint.before_request
+def early_answer() -> Response | None:
+    """A GET whose answer is in the result cache, or which the client has (``If-None-Match``),
+    is answered here, before the view parses, checks and negotiates (issue 21's lean path).
+
+    Its key is the one :func:`_query` computes; an entry is only ever cached, and an ETag only
+    ever given, for a query that passed every check of the view with the same text, dataset
+    and formats, so nothing is skipped that could answer differently. Anything else (no
+    cache and no ``If-None-Match``, a miss, a malformed request) goes on to the view, which
+    does not compute the key again."""
+    if request.method not in ("GET", "HEAD") or request.endpoint != "sparql.sparql":
+        return None
+    app_state = state()
+    if app_state.cache is None and "If-None-Match" not in request.headers:
+        return None
+    args = request.args
+    texts = args.getlist("query")
+    if len(texts) != 1 or "update" in args:
+        return None
+    formats, offset = _formats(), _offset()
+    if isinstance(formats, Response) or isinstance(offset, Response):
+        return None
+    settings = app_state.settings
+    try:
+        build, info = app_state.store.current()
+    except StoreError:
+        return None  # the view answers (a malformed request 400 before a missing store 503)
+    text = texts[0]
+    key = etag_for(info.version, text, args.getlist("default-graph-uri") or None,
+                   args.getlist("named-graph-uri") or None, formats, offset, settings.max_rows)
+    g.c2c_key = (key, build, info, formats, offset)
+    if not_modified(request, key):
+        g.c2c_log = {"operation": "query"}
+        _log_query(text)
+        return _not_modified(key, settings)
+    cached = app_state.cache.get(key) if app_state.cache is not None else None
+    if cached is None:
+        return None
+    g.c2c_log = {"operation": "query"}
+    _log_query(text)
+    app_state.metrics.count("cache_hits")
+    g.c2c_log.update(cache="hit", rows=cached.rows)
+    return _answer(cached, key, settings, info.finished)
+
+
 def _query(op: Operation, settings: Settings) -> Response:
     refused = refused_targets(op.text, settings.service_allow)
     if refused:
         return problem(403, "service-not-allowed", "SERVICE target not allowed",
                        "This endpoint calls only the SERVICE targets of its allowlist "
                        f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
-    formats = _formats()
-    if isinstance(formats, Response):
-        return formats
-    offset = _offset()
-    if isinstance(offset, Response):
-        return offset
-    served = current_app.extensions["c2c.store"]
-    build, info = served.current()
+    early = g.pop("c2c_key", None)  # worked out by early_answer for this request
+    if early is not None:
+        key, build, info, formats, offset = early
+    else:
+        formats = _formats()
+        if isinstance(formats, Response):
+            return formats
+        offset = _offset()
+        if isinstance(offset, Response):
+            return offset
+        build, info = state().store.current()
+        key = etag_for(info.version, op.text, op.default_graphs, op.named_graphs, formats,
+                       offset, settings.max_rows)
     cacheable = request.method in ("GET", "HEAD")
-    key = etag_for(info.version, op.text, op.default_graphs, op.named_graphs, formats, offset,
-                   settings.max_rows)
-    g.c2c_log.update(query_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
-                     query=op.text)
-    if cacheable and not_modified(request, key):
-        response = Response(status=304)
-        response.headers.update({"ETag": key, "Vary": "Accept, Accept-Encoding",
-                                 "Cache-Control": f"public, max-age={settings.cache_max_age}"})
-        return response
-    cache = current_app.extensions["c2c.cache"]
+    _log_query(op.text)
+    if cacheable and early is None and not_modified(request, key):
+        return _not_modified(key, settings)
+    cache = state().cache
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
-        current_app.extensions["c2c.metrics"].count("cache_hits")
+        state().metrics.count("cache_hits")
         g.c2c_log.update(cache="hit", rows=cached.rows)
         return _answer(cached, key if cacheable else None, settings, info.finished)
-    job = {"op": "query", "path": str(build), "query": op.text,
-           "default_graph": op.default_graphs, "named_graphs": op.named_graphs,
-           "base_iri": settings.base_iri, "solution_format": formats[0],
-           "graph_format": formats[1], "offset": offset, "limit": settings.max_rows,
-           "fail_after_rows": settings.fail_after_rows}
+    job = Job("query", str(build), op.text, op.default_graphs, op.named_graphs,
+              settings.base_iri, formats[0], formats[1], offset, settings.max_rows,
+              settings.fail_after_rows)
     # an executor that timed out or died, and a full server, are answered by the app's
     # error handlers (endpoint.app: read_failed)
     answer = run_read(job, settings)
-    if answer["kind"] == "error":
-        if answer["error"] == "memory":
+    if answer.kind == "error":
+        if answer.error == "memory":
             return query_memory(settings.query_memory_mb)
-        if answer["error"] == "syntax":
+        if answer.error == "syntax":
             return _syntax_problem("query-syntax", "SPARQL syntax error", op.text,
-                                   answer["message"])
-        if answer["error"] == "evaluation":
-            return problem(500, "query-evaluation", "Query evaluation failed",
-                           answer["message"])
-        return problem(500, "internal", "Internal error while answering",
-                       answer["message"])
-    if answer["body"] is None:
-        return _not_acceptable(answer["kind"])
+                                   answer.message)
+        if answer.error == "evaluation":
+            return problem(500, "query-evaluation", "Query evaluation failed", answer.message)
+        return problem(500, "internal", "Internal error while answering", answer.message)
+    if answer.body is None:
+        return _not_acceptable(answer.kind)
     headers: list[tuple[str, str]] = []
-    if answer["truncated"]:
+    if answer.truncated:
         headers += [("X-Result-Truncated", "true"), ("X-Result-Limit", str(settings.max_rows)),
                     ("Link", _next_link(offset, settings.max_rows, settings.public_url))]
-    result = CachedAnswer(answer["body"], _content_type(answer["format"]), tuple(headers),
-                          answer["rows"])
+    result = CachedAnswer(answer.body, _content_type(answer.format), tuple(headers),
+                          answer.rows)
     if cache is not None:
         cache.put(key, result)
-    g.c2c_log.update(cache="miss", rows=answer["rows"], truncated=answer["truncated"])
+    g.c2c_log.update(cache="miss", rows=answer.rows, truncated=answer.truncated)
     return _answer(result, key if cacheable else None, settings, info.finished)
 
 
@@ -267,31 +334,31 @@ def _update(op: Operation, settings: Settings) -> Response:
     g.c2c_log.update(update_sha=hashlib.sha256(op.text.encode()).hexdigest()[:16],
                      update=op.text)
     try:
-        answer = run_write({"op": "revise", "settings": settings, "update": text}, settings)
+        answer = run_write(Job("revise", settings=settings, update=text), settings)
     except WriteFailed as exc:
         return exc.response
-    if answer["kind"] == "error":
-        if answer["error"] == "syntax":
+    if answer.kind == "error":
+        if answer.error == "syntax":
             return _syntax_problem("update-syntax", "SPARQL Update syntax error", text,
-                                   answer["message"])
-        if answer["error"] == "graph-missing":
+                                   answer.message)
+        if answer.error == "graph-missing":
             return problem(404, "no-such-graph", "The update names a graph that does not exist",
-                           f"{answer['message']} (nothing was changed; add SILENT to make it a "
+                           f"{answer.message} (nothing was changed; add SILENT to make it a "
                            "no-op).")
-        if answer["error"] == "graph-exists":
+        if answer.error == "graph-exists":
             return problem(409, "graph-exists", "The graph already exists",
-                           f"{answer['message']} (nothing was changed; add SILENT to make it a "
+                           f"{answer.message} (nothing was changed; add SILENT to make it a "
                            "no-op).")
-        if answer["error"] == "shacl":
+        if answer.error == "shacl":
             return problem(422, "shacl-violation", "The update breaks the shapes",
-                           f"{answer['count']} SHACL violation(s); nothing was changed.",
-                           violations=answer["violations"])
-        if answer["error"] == "store":
-            return problem(503, "store-unavailable", "No store to serve", answer["message"])
-        if answer["error"] == "evaluation":  # an OSError of the write process
-            return _write_failed(op.text, answer["message"])
-        return problem(500, "internal", "Internal error while writing", answer["message"])
-    current_app.extensions["c2c.metrics"].count("updates")
+                           f"{answer.count} SHACL violation(s); nothing was changed.",
+                           violations=list(answer.violations))
+        if answer.error == "store":
+            return problem(503, "store-unavailable", "No store to serve", answer.message)
+        if answer.error == "evaluation":  # an OSError of the write process
+            return _write_failed(op.text, answer.message)
+        return problem(500, "internal", "Internal error while writing", answer.message)
+    state().metrics.count("updates")
     return Response(status=204)
 
 
@@ -341,7 +408,7 @@ def _has_using_or_with(text: str) -> bool:
 def sparql() -> Response:
     if request.method in ("GET", "HEAD") and not request.args:
         return service_description()
-    settings: Settings = current_app.extensions["c2c.settings"]
+    settings: Settings = state().settings
     op = _operation()
     if isinstance(op, Response):
         return op

@@ -70,6 +70,19 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+def _share(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {name}={raw!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"environment variable {name}={raw!r} must be between 0 and 1")
+    return value
+
+
 def _bool(env: dict[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -173,6 +186,10 @@ class Settings:
     (``C2C_RATE_LIMIT``)."""
     slow_query_seconds: float = 1.0
     """Queries slower than this are written to the slow-query log (``C2C_SLOW_QUERY_SECONDS``)."""
+    query_log_sample: float = 1.0
+    """Share of the answered queries written to the per-request query log, 0 to 1
+    (``C2C_QUERY_LOG_SAMPLE``); error answers and slow queries are always written, and
+    /metrics counts every request. Default 1: see bench/README.md (session 8)."""
     service_allow: tuple[str, ...] = ()
     """IRI prefixes that SPARQL ``SERVICE`` may call; empty means none (``C2C_SERVICE_ALLOW``,
     separated by spaces or commas)."""
@@ -268,6 +285,7 @@ class Settings:
             result_cache_bytes=_int(env, "C2C_RESULT_CACHE_BYTES", 64 * 1024 * 1024),
             rate_limit=_int(env, "C2C_RATE_LIMIT", 0),
             slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", 1.0),
+            query_log_sample=_share(env, "C2C_QUERY_LOG_SAMPLE", 1.0),
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
             query_memory_mb=_int(env, "C2C_QUERY_MEMORY_MB", default_query_memory_mb(

@@ -135,11 +135,12 @@ def _routes() -> list[tuple[str, str, frozenset[str]]]:
     import tempfile
 
     from endpoint.app import create_app
+    from endpoint.state import state
 
     with tempfile.TemporaryDirectory() as empty:
         app = create_app(Settings.from_env({}).with_overrides(store=Path(empty), threads=1,
                                                               metrics=Path(empty) / "m"))
-        app.extensions["c2c.pool"].close()
+        state(app).pool.close()
         rules: dict[str, set[str]] = {}
         for r in app.url_map.iter_rules():
             rules.setdefault(r.rule, set()).update(r.methods or ())

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from endpoint.app import create_app
+from endpoint.state import state
 from loaders.config import Settings
 from loaders.store import StoreLocation
 from tests.conftest import ROOT, copy_of_built
@@ -34,8 +35,8 @@ def app(built: Settings, tmp_path: Path):
                              long_query_seconds=600.0)  # no executor retired as long-running
     app = create_app(settings)
     yield app
-    for name in ("c2c.pool", "c2c.writer"):
-        app.extensions[name].close()
+    state(app).pool.close()
+    state(app).writer.close()
 
 
 @pytest.mark.parametrize("path", [
@@ -50,7 +51,7 @@ def test_a_read_whose_executor_dies_is_500_executor_crashed_and_counted(app, pat
     assert client.get(path, headers={"Accept": "application/n-triples, "
                                      "application/sparql-results+json"}).status_code == 200
     restarts = metric(client, "executor_restarts")
-    for executor in list(app.extensions["c2c.pool"]._all):
+    for executor in list(state(app).pool._all):
         os.kill(executor.process.pid, signal.SIGKILL)
         executor.process.join(timeout=10)
     r = client.get(path, headers={"Accept": "application/n-triples, "
@@ -65,7 +66,7 @@ def test_a_read_whose_executor_dies_is_500_executor_crashed_and_counted(app, pat
 def test_an_oserror_while_writing_is_500_and_changes_nothing(app) -> None:
     """The write lock cannot be opened (a folder stands where its file goes): an OSError of
     the write process, the server's failure. It was answered 400 ``update-failed``."""
-    settings = app.extensions["c2c.settings"]
+    settings = state(app).settings
     before = StoreLocation(settings.store).current()
     (settings.store / ".write.lock").mkdir()
     r = app.test_client().post(

@@ -18,6 +18,7 @@ plus a generous margin, or before what the old behaviour would have taken.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import io
 import json
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from endpoint.jobs import Job
 from loaders.config import Settings
 from loaders.store import _COMPLETE_MARKER, StoreLocation
 from tests.conftest import free_port, run_gunicorn
@@ -331,15 +333,15 @@ def test_executors_are_warm_before_use_and_after_a_kill(settings: Settings) -> N
     from endpoint.executor import ExecutorPool, QueryTimeout
 
     build = str(StoreLocation(settings.store).current())
-    pool = ExecutorPool(1, warm_job=lambda: {"op": "warm", "path": build})
-    job = {"op": "query", "path": build, "query": CHEAP, "solution_format": "json"}
+    pool = ExecutorPool(1, warm_job=lambda: Job("warm", build))
+    job = Job("query", build, CHEAP, solution_format="json")
     try:
         answer = pool.run(job, timeout=60)
-        assert answer["kind"] == "boolean" and answer["warmed"] is True
+        assert answer.kind == "boolean" and answer.warmed is True
         with pytest.raises(QueryTimeout):
-            pool.run({**job, "query": HEAVY}, timeout=1)
+            pool.run(dataclasses.replace(job, query=HEAVY), timeout=1)
         answer = pool.run(job, timeout=60)  # answered by the replacement, warmed first
-        assert answer["kind"] == "boolean" and answer["warmed"] is True
+        assert answer.kind == "boolean" and answer.warmed is True
     finally:
         pool.close()
 
@@ -348,11 +350,10 @@ def test_an_executor_that_cannot_warm_up_is_never_handed_out(tmp_path: Path) -> 
     from endpoint.executor import ExecutorPool, PoolBusy
 
     missing = str(tmp_path / "no-store")
-    pool = ExecutorPool(1, warm_job=lambda: {"op": "warm", "path": missing})
+    pool = ExecutorPool(1, warm_job=lambda: Job("warm", missing))
     try:
         with pytest.raises(PoolBusy):
-            pool.run({"op": "query", "path": missing, "query": CHEAP,
-                      "solution_format": "json"}, timeout=1.5)
+            pool.run(Job("query", missing, CHEAP, solution_format="json"), timeout=1.5)
         assert pool.last_warm_error
     finally:
         pool.close()
@@ -393,14 +394,13 @@ def test_an_executor_whose_request_side_died_ends_itself(settings: Settings) -> 
     from endpoint.executor import ORPHAN_GRACE, ExecutorPool
 
     build = str(StoreLocation(settings.store).current())
-    pool = ExecutorPool(1, warm_job=lambda: {"op": "warm", "path": build})
+    pool = ExecutorPool(1, warm_job=lambda: Job("warm", build))
     try:
-        pool.run({"op": "query", "path": build, "query": CHEAP, "solution_format": "json"},
+        pool.run(Job("query", build, CHEAP, solution_format="json"),
                  timeout=60)  # one warm executor, now idle
         executor = pool._idle[0]
         # what run() sends, without a request side that waits for it or kills it
-        executor.conn.send({"op": "query", "path": build, "query": HEAVY,
-                            "solution_format": "json", "alarm": 1})
+        executor.conn.send(Job("query", build, HEAVY, solution_format="json", alarm=1))
         executor.process.join(timeout=1 + ORPHAN_GRACE + 60)
         assert executor.process.exitcode == -signal.SIGALRM
     finally:

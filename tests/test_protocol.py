@@ -480,6 +480,29 @@ def test_query_log_and_slow_query_log(built: Settings, caplog) -> None:
     assert slow and slow[-1]["text"] == "ASK { ?s ?p ?o }"
 
 
+def test_a_sampled_query_log_keeps_errors_and_counts_everything(built: Settings, caplog
+                                                               ) -> None:
+    """C2C_QUERY_LOG_SAMPLE=0: an answered query is not written to the query log, an error
+    answer is, and /metrics counts both; the app's state is typed and set once."""
+    from endpoint.state import state
+    from loaders.errors import ConfigError
+
+    app = create_app(built.with_overrides(query_log_sample=0.0, threads=1))
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="c2c.query"):
+        assert get(client, "ASK { ?s ?p ?o }").status_code == 200
+        assert get(client, "ASK { ?s ?p ").status_code == 400
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "c2c.query"]
+    assert [r["status"] for r in records] == [400]
+    text = client.get("/metrics").data.decode()
+    assert any(line.startswith('c2c_queries_total{status="200"}') for line in text.splitlines())
+    assert state(app).settings.query_log_sample == 0.0
+    with pytest.raises(AttributeError):
+        state(app).cache = None  # frozen: set once by create_app
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        Settings.from_env({"C2C_QUERY_LOG_SAMPLE": "1.5"})
+    state(app).pool.close()
+
 def test_home_page_offers_yasgui_or_a_plain_form(client) -> None:
     from endpoint.vendor import yasgui_available
 
