@@ -8,12 +8,14 @@ over the session's default build (``full_build``, built once), and the audit's f
 * every start date is a curated table's, at the table's precision, in that source's graph;
   policy periods only derived, from the start year;
 * conflicting dates kept side by side (Kaifeng-Omsk);
+* every date cites a page with its address and quotes it, at the precision it states;
 * README's China-Russia table is what the store holds.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -131,6 +133,41 @@ def test_every_start_date_is_a_curated_tables_at_its_precision(full) -> None:
     assert not select(store, """SELECT ?x ?p WHERE { ?x c2c:inPolicyPeriod ?p ; c2c:startYear ?y .
         ?p time:hasBeginning/time:inXSDgYear ?b ; time:hasEnd/time:inXSDgYear ?e
         FILTER (?y < xsd:integer(STR(?b)) || ?y > xsd:integer(STR(?e))) }""")
+
+
+#: a quoted passage of a page, as a row's note or locator gives it
+QUOTED = re.compile(r"'[^']{8,}'|\"[^\"]{8,}\"")
+#: the 2004 list: its rows are dated by 'list row N', the list itself is quoted in README
+LIST_2004 = "cn-ru-friendship-cities-2004"
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_date_cites_a_page_and_quotes_it_at_its_precision() -> None:
+    """A start date or a date claim names its source, a locator in it and the page's address
+    (or says why there is none); a date from a news item or web page quotes the page's own
+    words; a year or a month alone says that the page gives no more."""
+    sources = {r["key"]: r for r in _table("sources.csv")}
+    dated = [r for r in _table("agreements.csv") if r["date"]]
+    # 35 rows of the 2004 list, 16 from news items and web pages (README, "4. Dates")
+    assert (len(dated), sum(r["source"] == LIST_2004 for r in dated)) == (51, 35)
+    for row in dated:
+        source = sources[row["source"]]
+        what = (row["party_a"], row["party_b"], row["date"])
+        assert row["locator"], what
+        assert source["url"] or "no address" in source["note"], what
+        if row["source"] != LIST_2004:
+            assert QUOTED.search(row["note"]), what
+        if len(row["date"]) == 4:
+            assert "only the year" in row["note"], what
+        if len(row["date"]) == 7:
+            assert "day is not given" in row["note"], what
+    for claim in _table("date_claims.csv"):
+        assert sources[claim["source"]]["url"], claim
+        assert QUOTED.search(claim["locator"] + claim["note"]), claim
 
 
 def test_conflicting_signing_dates_of_kaifeng_omsk_are_both_kept(full) -> None:
