@@ -14,9 +14,6 @@ from pathlib import Path
 
 from loaders.errors import ConfigError
 
-_DEFAULT_BASE_IRI = "https://w3id.org/c2c/"
-_DEFAULT_METRICS = Path(tempfile.gettempdir()) / "c2c-metrics"
-
 
 def _machine_memory_mb() -> int:
     """Physical memory of this machine in MiB (4096 where the platform does not say)."""
@@ -87,8 +84,8 @@ def _bool(env: dict[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _in_memory(env: dict[str, str]) -> str:
-    value = (env.get("C2C_IN_MEMORY") or "auto").strip().lower()
+def _in_memory(env: dict[str, str], default: str) -> str:
+    value = (env.get("C2C_IN_MEMORY") or default).strip().lower()
     value = {"true": "1", "yes": "1", "on": "1", "false": "0", "no": "0", "off": "0"}.get(
         value, value)
     if value not in ("auto", "1", "0"):
@@ -97,8 +94,9 @@ def _in_memory(env: dict[str, str]) -> str:
 
 
 def _public_url(env: dict[str, str]) -> str:
-    url = env.get("C2C_PUBLIC_URL") or \
-        f"http://{env.get('C2C_HOST') or '127.0.0.1'}:{_int(env, 'C2C_PORT', 8000)}/"
+    url = env.get("C2C_PUBLIC_URL", "")
+    if not url:
+        return ""  # Settings.__post_init__: http://{host}:{port}/
     if not re.fullmatch(r"https?://[^\s/?#<>\"]+(/[^\s?#<>\"]*)?", url):
         raise ConfigError(f"C2C_PUBLIC_URL={url!r} must be an http(s) URL")
     return url if url.endswith("/") else url + "/"
@@ -125,13 +123,13 @@ class Settings:
     dumps: Path = Path("var/dumps")
     """Folder ``c2c export`` writes the dumps into and the server offers at /dumps/latest/
     (``C2C_DUMPS``)."""
-    base_iri: str = _DEFAULT_BASE_IRI
+    base_iri: str = "https://w3id.org/c2c/"
     """Base of every minted IRI (``C2C_BASE_IRI``)."""
     host: str = "127.0.0.1"
     """Address the server binds to (``C2C_HOST``)."""
     port: int = 8000
     """Port the server binds to (``C2C_PORT``)."""
-    public_url: str = "http://127.0.0.1:8000/"
+    public_url: str = ""
     """Where clients reach the server (``C2C_PUBLIC_URL``, default ``http://{host}:{port}/``):
     the base of every absolute URL in an answer (``Link: rel="next"``, the service description,
     VoID), never the request's ``Host`` header, which a client chooses and a cache would keep."""
@@ -197,7 +195,7 @@ class Settings:
     """Memory limit of one query executor process in MiB (``C2C_QUERY_MEMORY_MB``); 0 means no
     limit. :meth:`from_env` derives the default from the machine (:func:`default_query_memory_mb`).
     """
-    metrics: Path = _DEFAULT_METRICS
+    metrics: Path = Path(tempfile.gettempdir()) / "c2c-metrics"
     """Folder of the workers' metrics files (``C2C_METRICS``); outside the store, so that
     serving never needs write access to the store."""
     profile: str = "research"
@@ -241,70 +239,81 @@ class Settings:
     ``1`` always, ``0`` never (read from the on-disk folder), ``auto`` when the build fits the
     machine's memory (:func:`endpoint.resident.fits`)."""
 
+    def __post_init__(self) -> None:
+        if not self.public_url:
+            object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}/")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Read the ``C2C_*`` variables (from ``os.environ`` unless *env* is given)."""
+        """Read the ``C2C_*`` variables (from ``os.environ`` unless *env* is given). A variable
+        unset or empty keeps the default written in the field above (``d``); the defaults that
+        depend on the machine or on other settings are computed here."""
         env = dict(os.environ if env is None else env)
-        base_iri = env.get("C2C_BASE_IRI") or _DEFAULT_BASE_IRI
+        d = cls()
+        base_iri = env.get("C2C_BASE_IRI") or d.base_iri
         if not base_iri.startswith(("http://", "https://")) or not base_iri.endswith("/"):
             raise ConfigError(
                 f"C2C_BASE_IRI={base_iri!r} must be an http(s) IRI ending with '/'"
             )
-        profile = (env.get("C2C_PROFILE") or "research").strip().lower()
-        threads = max(1, _int(env, "C2C_THREADS", 64))
+        profile = (env.get("C2C_PROFILE") or d.profile).strip().lower()
+        threads = max(1, _int(env, "C2C_THREADS", d.threads))
         executors = min(threads, max(1, _int(env, "C2C_EXECUTORS", default_executors())))
+        workers = max(1, _int(env, "C2C_WORKERS", d.workers))
+        host = env.get("C2C_HOST") or d.host
+        port = _int(env, "C2C_PORT", d.port)
         if profile not in ("research", "conformance"):
             raise ConfigError(f"C2C_PROFILE={profile!r} must be 'research' or 'conformance'")
         return cls(
             profile=profile,
-            store=Path(env.get("C2C_STORE") or "var/store"),
-            data=Path(env.get("C2C_DATA") or "data"),
-            public_lists=env.get("C2C_PUBLIC_LISTS", "1").strip().lower()
-            not in {"0", "false", "no", "off"},
-            dumps=Path(env.get("C2C_DUMPS") or "var/dumps"),
+            store=Path(env.get("C2C_STORE") or d.store),
+            data=Path(env.get("C2C_DATA") or d.data),
+            public_lists=env.get("C2C_PUBLIC_LISTS", "1" if d.public_lists else "0")
+            .strip().lower() not in {"0", "false", "no", "off"},
+            dumps=Path(env.get("C2C_DUMPS") or d.dumps),
             base_iri=base_iri,
-            host=env.get("C2C_HOST") or "127.0.0.1",
-            port=_int(env, "C2C_PORT", 8000),
+            host=host,
+            port=port,
             public_url=_public_url(env),
-            workers=max(1, _int(env, "C2C_WORKERS", 2)),
-            query_timeout=_float(env, "C2C_QUERY_TIMEOUT", 30.0),
-            max_rows=_int(env, "C2C_MAX_ROWS", 10_000),
-            max_body_bytes=_int(env, "C2C_MAX_BODY_BYTES", 1_048_576),
-            max_url_bytes=_int(env, "C2C_MAX_URL_BYTES", 8192),
+            workers=workers,
+            query_timeout=_float(env, "C2C_QUERY_TIMEOUT", d.query_timeout),
+            max_rows=_int(env, "C2C_MAX_ROWS", d.max_rows),
+            max_body_bytes=_int(env, "C2C_MAX_BODY_BYTES", d.max_body_bytes),
+            max_url_bytes=_int(env, "C2C_MAX_URL_BYTES", d.max_url_bytes),
             writable=_bool(env, "C2C_WRITABLE"),
-            update_token=env.get("C2C_UPDATE_TOKEN", ""),
+            update_token=env.get("C2C_UPDATE_TOKEN", d.update_token),
             threads=threads,
             executors=executors,
             queue_length=_int(env, "C2C_QUEUE_LENGTH", max(1, threads - executors - 2)),
             client_concurrency=max(1, _int(env, "C2C_CLIENT_CONCURRENCY", executors)),
-            long_query_seconds=_float(env, "C2C_LONG_QUERY_SECONDS", 0.25),
+            long_query_seconds=_float(env, "C2C_LONG_QUERY_SECONDS", d.long_query_seconds),
             long_queries=max(1, _int(env, "C2C_LONG_QUERIES", max(1, executors // 4))),
-            update_timeout=_float(env, "C2C_UPDATE_TIMEOUT", 120.0),
+            update_timeout=_float(env, "C2C_UPDATE_TIMEOUT", d.update_timeout),
             update_memory_mb=_int(env, "C2C_UPDATE_MEMORY_MB", default_update_memory_mb()),
-            cache_max_age=_int(env, "C2C_CACHE_MAX_AGE", 60),
-            result_cache_bytes=_int(env, "C2C_RESULT_CACHE_BYTES", 64 * 1024 * 1024),
-            rate_limit=_int(env, "C2C_RATE_LIMIT", 0),
-            slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", 1.0),
-            query_log_sample=_share(env, "C2C_QUERY_LOG_SAMPLE", 1.0),
+            cache_max_age=_int(env, "C2C_CACHE_MAX_AGE", d.cache_max_age),
+            result_cache_bytes=_int(env, "C2C_RESULT_CACHE_BYTES", d.result_cache_bytes),
+            rate_limit=_int(env, "C2C_RATE_LIMIT", d.rate_limit),
+            slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", d.slow_query_seconds),
+            query_log_sample=_share(env, "C2C_QUERY_LOG_SAMPLE", d.query_log_sample),
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
-            query_memory_mb=_int(env, "C2C_QUERY_MEMORY_MB", default_query_memory_mb(
-                max(1, _int(env, "C2C_WORKERS", 2)), executors)),
-            metrics=Path(env.get("C2C_METRICS") or _DEFAULT_METRICS),
-            fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", 0),
-            store_url=_store_url(env.get("C2C_STORE_URL", "")),
-            store_engine=(env.get("C2C_STORE_ENGINE") or "oxigraph").strip().lower(),
-            store_query_url=_store_url(env.get("C2C_STORE_QUERY_URL", "")),
-            store_update_url=_store_url(env.get("C2C_STORE_UPDATE_URL", "")),
-            store_graph_store_url=_store_url(env.get("C2C_STORE_GRAPH_STORE_URL", "")),
+            query_memory_mb=_int(env, "C2C_QUERY_MEMORY_MB",
+                                 default_query_memory_mb(workers, executors)),
+            metrics=Path(env.get("C2C_METRICS") or d.metrics),
+            fail_after_rows=_int(env, "C2C_TEST_FAIL_AFTER_ROWS", d.fail_after_rows),
+            store_url=_store_url(env.get("C2C_STORE_URL", d.store_url)),
+            store_engine=(env.get("C2C_STORE_ENGINE") or d.store_engine).strip().lower(),
+            store_query_url=_store_url(env.get("C2C_STORE_QUERY_URL", d.store_query_url)),
+            store_update_url=_store_url(env.get("C2C_STORE_UPDATE_URL", d.store_update_url)),
+            store_graph_store_url=_store_url(env.get("C2C_STORE_GRAPH_STORE_URL",
+                                                     d.store_graph_store_url)),
             publish_pause=_bool(env, "C2C_TEST_PUBLISH_PAUSE"),
-            wikidata_timeout=_float(env, "C2C_WIKIDATA_TIMEOUT", 60.0),
-            wikidata_retries=_int(env, "C2C_WIKIDATA_RETRIES", 4),
-            wikidata_backoff=_float(env, "C2C_WIKIDATA_BACKOFF", 2.0),
-            wikidata_page_size=max(1, _int(env, "C2C_WIKIDATA_PAGE_SIZE", 5000)),
+            wikidata_timeout=_float(env, "C2C_WIKIDATA_TIMEOUT", d.wikidata_timeout),
+            wikidata_retries=_int(env, "C2C_WIKIDATA_RETRIES", d.wikidata_retries),
+            wikidata_backoff=_float(env, "C2C_WIKIDATA_BACKOFF", d.wikidata_backoff),
+            wikidata_page_size=max(1, _int(env, "C2C_WIKIDATA_PAGE_SIZE", d.wikidata_page_size)),
             source_date_epoch=_int(env, "SOURCE_DATE_EPOCH", -1) if env.get("SOURCE_DATE_EPOCH")
-            else None,
-            in_memory=_in_memory(env),
+            else d.source_date_epoch,
+            in_memory=_in_memory(env, d.in_memory),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

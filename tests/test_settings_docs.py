@@ -5,7 +5,9 @@ default in the README's table is the default ``Settings.from_env`` gives."""
 
 from __future__ import annotations
 
+import ast
 import re
+from dataclasses import fields
 
 import pytest
 
@@ -60,3 +62,43 @@ def test_the_readme_defaults_are_the_defaults(names: list[str], defaults: str) -
     values = re.findall(r"`([^`]*)`", defaults)
     assert len(values) == len(names)
     assert Settings.from_env(dict(zip(names, values, strict=True))) == Settings.from_env({})
+
+
+#: The defaults that depend on the machine or on other settings: computed in ``from_env``.
+COMPUTED = {"executors", "queue_length", "client_concurrency", "long_queries",
+            "update_memory_mb", "query_memory_mb"}
+
+
+def test_each_default_is_written_once() -> None:
+    """``from_env`` takes every literal default from the field it belongs to: no ``_int``,
+    ``_float`` or ``env.get(...) or …`` in it falls back on a literal of its own."""
+    tree = ast.parse(CONFIG)
+    from_env = next(n for n in ast.walk(tree)
+                    if isinstance(n, ast.FunctionDef) and n.name == "from_env")
+    literals = []
+    for node in ast.walk(from_env):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("_int", "_float") and len(node.args) == 3 \
+                and isinstance(node.args[2], ast.Constant) and node.args[1].value != \
+                "SOURCE_DATE_EPOCH":
+            literals.append(f"{node.args[1].value}: {node.args[2].value!r}")
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) \
+                and isinstance(node.values[-1], ast.Constant):
+            literals.append(f"... or {node.values[-1].value!r}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "get" and len(node.args) == 2 \
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value != "":
+            literals.append(f"{node.args[0].value}: {node.args[1].value!r}")
+    assert literals == []
+
+
+@pytest.mark.parametrize("name", [f.name for f in fields(Settings) if f.name not in COMPUTED])
+def test_an_empty_environment_gives_the_fields_defaults(name: str) -> None:
+    assert getattr(Settings.from_env({}), name) == getattr(Settings(), name)
+
+
+def test_the_public_url_follows_host_and_port() -> None:
+    settings = Settings.from_env({"C2C_HOST": "0.0.0.0", "C2C_PORT": "9000"})
+    assert settings.public_url == "http://0.0.0.0:9000/"
+    assert Settings.from_env({"C2C_PUBLIC_URL": "https://c2c.example.org"}).public_url == \
+        "https://c2c.example.org/"
