@@ -261,9 +261,10 @@ class Gazetteer:
                 level = _REGION_LEVEL.get((r["country"], r["type"].lower()), "first-level-region")
                 aliases = [a for a in r["aliases"].split("|") if a]
                 aliases += [a.removesuffix(" SAR") for a in aliases if a.endswith(" SAR")]
+                folded = fold(r["name_en"])  # once, not once per alias and word
+                level_names = {f"{folded} {w}" for w in _LABEL_LEVEL_WORDS}
                 labels = sorted((not a.startswith(r["name_en"]), a) for a in aliases
-                                for w in _LABEL_LEVEL_WORDS
-                                if fold(a) == f"{fold(r['name_en'])} {w}")
+                                if fold(a) in level_names)
                 label = labels[0][1] if labels else ""
                 entry = self._add(Entry(key, "region", level, r["name_en"], r["country"],
                                         label_en=label,
