@@ -27,9 +27,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.synthetic import RU, ZH
-from loaders.build import build
-from loaders.config import Settings
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.store import StoreLocation
+from loaders.pipeline.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTRIES = ["cn", "ru", "fi", "gb", "vn", "kz", "ee", "se"]

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loaders import assets
-from loaders.build import build
-from loaders.config import Settings
-from loaders.store import StoreLocation
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.store import StoreLocation
+from loaders.pipeline.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"

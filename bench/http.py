@@ -42,9 +42,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.synthetic import COUNTRIES, generate
-from loaders.dataset import materialise
-from loaders.namespaces import Minter
-from loaders.store import BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel.dataset import materialise
+from loaders.kernel.namespaces import Minter
+from loaders.kernel.store import BuildInfo, OxigraphStore, StoreLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 P = ("PREFIX c2c: <https://w3id.org/c2c/ont#> PREFIX schema: <https://schema.org/> "
@@ -170,8 +170,8 @@ def prepare_store(root: Path, triples: int) -> tuple[Path, list[str], int]:
 def start_remote(root: Path, build: Path, bin_dir: Path) -> tuple[str, subprocess.Popen]:
     """`oxigraph serve` on a folder of its own, with *build* published to it by c2c's publish
     (staged, switched in one update); its base URL and process."""
-    from loaders.remote_store import RemoteStore, engine_named, publish
-    from loaders.store import OxigraphStore
+    from loaders.kernel.remote_store import RemoteStore, engine_named, publish
+    from loaders.kernel.store import OxigraphStore
 
     port = free_port()
     process = subprocess.Popen(

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from rdflib.namespace import OWL
 
-from loaders.config import Settings
 from loaders.importers import run_import
 from loaders.importers.gazetteer import Gazetteer
 from loaders.importers.reconcile import distance, km, parse
+from loaders.kernel.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -287,7 +287,7 @@ def lock_holder(store: Path) -> int | None:
 
 def kill_writes(port: int, store: Path, rng: random.Random, rounds: int) -> dict:
     """Updates killed (the process holding the write lock) at a random point."""
-    from loaders.store import StoreLocation
+    from loaders.kernel.store import StoreLocation
 
     location = StoreLocation(store)
     outcomes = {"committed": 0, "not_committed": 0, "inconsistent": 0, "killed": 0}
@@ -334,7 +334,7 @@ def kill_writes(port: int, store: Path, rng: random.Random, rounds: int) -> dict
 
 
 def kill_build(port: int, store: Path, data: Path, small: bool, rng: random.Random) -> dict:
-    from loaders.store import StoreLocation
+    from loaders.kernel.store import StoreLocation
 
     location = StoreLocation(store)
     before, served = location.current(), count(port)
@@ -420,8 +420,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     rng = random.Random(args.seed)  # noqa: S311 - seeded workload, not cryptography
-    from loaders.build import build
-    from loaders.config import Settings
+    from loaders.kernel.config import Settings
+    from loaders.pipeline.build import build
 
     root = Path(tempfile.mkdtemp(prefix="c2c-reliability-"))
     store = root / "store"

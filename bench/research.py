@@ -47,9 +47,9 @@ from pathlib import Path
 
 from bench.http import free_port, wait_for
 from bench.processes import parent_pids
-from loaders import assets
-from loaders.config import Settings
-from loaders.namespaces import PREFIXES
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.namespaces import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -241,10 +241,10 @@ def memory(root: int) -> list[dict]:
 
 def prepare(store: Path) -> Path:
     """The build folder in *store*, built (with both imports) if there is none yet."""
-    from loaders.build import build
-    from loaders.config import Settings
     from loaders.importers import run_import, save_and_apply
-    from loaders.store import StoreLocation
+    from loaders.kernel.config import Settings
+    from loaders.kernel.store import StoreLocation
+    from loaders.pipeline.build import build
 
     location = StoreLocation(store)
     if location.current() is None:
@@ -382,7 +382,7 @@ def replacement(store: Path, n: int = 8) -> dict:
     answer of that first query and of the executor's CPU."""
     from endpoint.executor import Executor
     from endpoint.jobs import Job
-    from loaders.store import StoreLocation
+    from loaders.kernel.store import StoreLocation
 
     build = str(StoreLocation(store).current())
     query = Job("query", build, solution_format="json",

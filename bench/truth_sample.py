@@ -19,11 +19,11 @@ import sys
 from pathlib import Path
 
 from bench.reconcile import geocodes
-from loaders.config import Settings
 from loaders.importers import _ident
 from loaders.importers.reconcile import distance
-from loaders.public_data import import_public, public_folder
-from loaders.public_lists import fold
+from loaders.kernel.config import Settings
+from loaders.pipeline.public_data import import_public, public_folder
+from loaders.pipeline.public_lists import fold
 
 
 def sample(n: int = 60, seed: int = 7, shared: Path | None = None) -> list[dict]:

@@ -19,8 +19,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from loaders.build import build_empty
-from loaders.config import Settings
+from loaders.kernel.config import Settings
+from loaders.pipeline.build import build_empty
 from tests import w3c
 from tests.conftest import free_port, run_gunicorn, wait_for_http
 from tests.test_w3c import TOKEN, _skip_reason, scratch_folder

@@ -41,11 +41,11 @@ from endpoint.store import ServedStore
 from endpoint.vendor import NODE_MODULES, VENDOR, YASGUI, maps_available, yasgui_available
 from endpoint.worker import arrival
 from loaders import __version__
-from loaders.config import Settings
-from loaders.errors import StoreError
-from loaders.remote_store import RemoteStore
-from loaders.results import Format
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import StoreError
+from loaders.kernel.remote_store import RemoteStore
+from loaders.kernel.results import Format
+from loaders.kernel.store import StoreLocation
 
 QUERY_LOG = logging.getLogger("c2c.query")
 SLOW_LOG = logging.getLogger("c2c.query.slow")

@@ -8,7 +8,7 @@ import hmac
 from flask import Response, request
 
 from endpoint.problems import problem
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 
 
 def write_refusal(settings: Settings) -> Response | None:

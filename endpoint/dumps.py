@@ -6,14 +6,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders.results import media_type_of as format_media_type
+from loaders.kernel.results import media_type_of as format_media_type
 
 INDEX = "index.json"
 """What ``c2c export`` writes beside the dumps: their store version and each file's facts."""
 
 MEDIA_TYPES = {".gz": "application/gzip", ".sha256": "text/plain"}
 """The dump files that are not in an output format; the others' media types come from the
-format registry (:func:`loaders.results.media_type_of`)."""
+format registry (:func:`loaders.kernel.results.media_type_of`)."""
 
 
 @dataclass(frozen=True)

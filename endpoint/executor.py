@@ -104,7 +104,7 @@ def run_job(job: Job, stores: dict[str, Any]) -> Answer:
     """Answer one job inside the executor. *stores* caches the opened store by path."""
     import pyoxigraph as ox
 
-    from loaders.results import (
+    from loaders.kernel.results import (
         GRAPH_FORMATS,
         SOLUTION_FORMATS,
         find_format,
@@ -112,7 +112,7 @@ def run_job(job: Job, stores: dict[str, Any]) -> Answer:
         write_solutions,
         write_triples,
     )
-    from loaders.store import OxigraphStore
+    from loaders.kernel.store import OxigraphStore
 
     if job.op == "warm":
         return warm(job, stores)
@@ -187,7 +187,7 @@ def warm(job: Job, stores: dict[str, Any]) -> Answer:
         _default_checks()  # the shapes, compiled once per process
         return Answer("warm")
     if job.path is None:
-        import loaders.results  # noqa: F401
+        import loaders.kernel.results  # noqa: F401
         return Answer("warm")
     answer = run_job(Job("query", job.path, WARM_UP_QUERY, solution_format="json"), stores)
     if answer.kind != "boolean":
@@ -200,7 +200,7 @@ def revise_job(job: Job) -> Answer:
     SPARQL Update (``update``) or a Graph Store write (``gsp``: method, graph, N-Triples)."""
     import pyoxigraph as ox
 
-    from loaders.errors import GraphStateError, StoreError, ValidationFailed
+    from loaders.kernel.errors import GraphStateError, StoreError, ValidationFailed
     from loaders.revise import revise
 
     settings = job.settings

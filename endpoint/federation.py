@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.namespaces import PREFIXES
+from loaders.kernel.namespaces import PREFIXES
 
 _TOKEN = re.compile(r"""
     (?P<comment>\#[^\n]*)

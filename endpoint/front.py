@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from endpoint.service import home_context
 from endpoint.state import state
-from loaders import assets
+from loaders.kernel import assets
 
 blueprint = Blueprint("front", __name__)
 SHOWN_ROWS = 1000
@@ -35,7 +35,7 @@ def home() -> Response:
     countries = [{"label": r["label"].value if r["label"] is not None else r["country"].value,
                   "href": "/" + r["country"].value.removeprefix(base),
                   "agreements": int(r["agreements"].value)}
-                 for r in store.query(assets.query("document/countries.rq"))]
+                 for r in store.query(assets.page_query("document/countries.rq"))]
     return _html(render_template("home.html", countries=countries, yasgui=yasgui_available(),
                                  **home_context()))
 

@@ -23,9 +23,9 @@ from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem
 from endpoint.running import WriteFailed, run_read, run_write
 from endpoint.state import state
-from loaders.config import Settings
-from loaders.rdf_input import declares_entities
-from loaders.results import GRAPH_FORMATS
+from loaders.kernel.config import Settings
+from loaders.kernel.rdf_input import declares_entities
+from loaders.kernel.results import GRAPH_FORMATS
 
 blueprint = Blueprint("graph_store", __name__)
 

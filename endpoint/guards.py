@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from endpoint.federation import TOKEN
-from loaders.namespaces import PREFIXES
+from loaders.kernel.namespaces import PREFIXES
 
 MAX_NESTING = 128
 """Deepest nesting of ``{ ( [`` accepted; real queries stay far below (the competency

@@ -1,4 +1,4 @@
-"""gunicorn settings, from the one place settings live (:class:`loaders.config.Settings`).
+"""gunicorn settings, from the one place settings live (:class:`loaders.kernel.config.Settings`).
 
 ``gunicorn -c python:endpoint.gunicorn_conf 'endpoint.app:create_app()'`` is what ``c2c serve``
 and the tests run. Threaded workers (``gthread``, stamping each request's arrival): each request
@@ -7,7 +7,7 @@ thread hands its query to an executor process (:mod:`endpoint.executor`) after a
 worker.
 """
 
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 
 _settings = Settings.from_env()
 

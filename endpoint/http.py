@@ -29,7 +29,7 @@ from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from endpoint.problems import problem
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 
 EXPOSED = ("ETag, Link, Content-Location, Content-Language, X-Result-Truncated, "
            "X-Result-Limit, Retry-After, Last-Modified, Server-Timing")

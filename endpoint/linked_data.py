@@ -23,9 +23,9 @@ from endpoint.caching import etag_for, http_date, not_modified
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable, problem
 from endpoint.state import state
-from loaders import assets, geojson
-from loaders.namespaces import C2C, PREFIXES, VOCAB
-from loaders.results import GRAPH_FORMATS, Format, write_triples
+from loaders.kernel import assets, geojson
+from loaders.kernel.namespaces import C2C, PREFIXES, VOCAB
+from loaders.kernel.results import GRAPH_FORMATS, Format, write_triples
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -142,7 +142,7 @@ class Statement:
 
 
 def _statements(iri: str) -> list[Statement]:
-    rows = _store().query(assets.query("document/statements.rq"),
+    rows = _store().query(assets.page_query("document/statements.rq"),
                           substitutions={"this": ox.NamedNode(iri)})
     merged: dict[tuple, Statement] = {}
     for row in rows:
@@ -169,7 +169,7 @@ def _triples(iri: str, statements: list[Statement]) -> list[ox.Triple]:
 
 def _wkt(iri: str) -> str | None:
     """The thing's geometry as WKT (its own, or its centroid's), or None."""
-    for row in _store().query(assets.query("document/geometry.rq"),
+    for row in _store().query(assets.page_query("document/geometry.rq"),
                               substitutions={"this": ox.NamedNode(iri)}):
         return row["wkt"].value
     return None
@@ -285,7 +285,7 @@ def context() -> Response:
 def _labels(iri: str) -> tuple[dict[str, str], tuple[float, float] | None]:
     labels: dict[str, str] = {}
     point = None
-    for row in _store().query(assets.query("document/labels.rq"),
+    for row in _store().query(assets.page_query("document/labels.rq"),
                               substitutions={"this": ox.NamedNode(iri)}):
         if row["label"] is not None:
             labels.setdefault((row["label"].language or "").lower(), row["label"].value)

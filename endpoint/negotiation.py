@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loaders.results import Format
+from loaders.kernel.results import Format
 
 
 @dataclass(frozen=True)

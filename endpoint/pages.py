@@ -1,5 +1,5 @@
 """The HTML page of a thing (``/doc/{kind}/{key}``): what a researcher comes for, laid out
-from the thing's statements and the page queries of ``loaders/queries/document/``.
+from the thing's statements and the page queries of ``endpoint/queries/document/``.
 
 * a place's partners, one row per agreement, with date, type, the partner's country and the
   sources (by title, linked), sorted by date (undated last), on a map and a timeline;
@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from flask import render_template, request
 
 from endpoint.state import state
-from loaders import assets
-from loaders.namespaces import PREFIXES
+from loaders.kernel import assets
+from loaders.kernel.namespaces import PREFIXES
 
 PAGE_SIZE = 50
 C2C_NS = PREFIXES["c2c"]
@@ -67,7 +67,7 @@ def _store():
 
 
 def _rows(query: str, iri: str):
-    return _store().query(assets.query(query), substitutions={"this": ox.NamedNode(iri)})
+    return _store().query(assets.page_query(query), substitutions={"this": ox.NamedNode(iri)})
 
 
 def _value(term) -> str | None:

@@ -5,9 +5,8 @@ compiled for validation (:func:`loaders.validate._default_checks`, about a secon
 
 import pyoxigraph  # noqa: F401
 
-import loaders.results
-import loaders.revise
-import loaders.store  # noqa: F401
+import loaders.kernel.results
+import loaders.kernel.store  # noqa: F401
 from endpoint import resident
 from loaders.validate import _default_checks
 

@@ -3,9 +3,9 @@
 Oxigraph answers joins several times faster from its in-memory store than from RocksDB. So the
 fork server of each gunicorn worker (:func:`endpoint.executor._forkserver`; it imports
 :mod:`endpoint.preload`, which calls :func:`load`) copies the current build into an in-memory
-store once (:meth:`loaders.store.OxigraphStore.open` with ``in_memory=True``) and runs a warm-up
-query. Every executor forked from it starts with that store already in its memory (the pages are
-shared copy-on-write; queries only read them), so a replacement executor is ready at once.
+store once (:meth:`loaders.kernel.store.OxigraphStore.open` with ``in_memory=True``) and runs a
+warm-up query. Every executor forked from it starts with that store already in its memory (the pages
+are shared copy-on-write; queries only read them), so a replacement executor is ready at once.
 
 The on-disk build stays the source of truth: an executor answers from the resident store only
 for jobs on the build it holds (``path``); a job on another build (a new ``current`` after a
@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from loaders.config import Settings, _machine_memory_mb
+from loaders.kernel.config import Settings, _machine_memory_mb
 
 BYTES_PER_QUAD = 600
 """Memory (``VmData``) the in-memory store takes per quad, measured on the default build with
@@ -29,7 +29,7 @@ both documented imports (278,606 quads: +160 MiB VmData, +104 MiB resident), rou
 PATH: str | None = None
 """The build folder held in memory, or None."""
 STORE: Any = None
-"""Its :class:`loaders.store.OxigraphStore` (in memory), or None."""
+"""Its :class:`loaders.kernel.store.OxigraphStore` (in memory), or None."""
 EXTRA_BYTES = 0
 """How much the copy grew this process's data segment: executors add it to their memory limit
 (``RLIMIT_DATA`` counts inherited heap too)."""
@@ -107,7 +107,7 @@ def load(settings: Settings | None = None) -> None:
     failure is kept in :data:`ERROR` and the executors read the folder instead."""
     global PATH, STORE, EXTRA_BYTES, ERROR, WANTED, BUILDS
     try:
-        from loaders.store import OxigraphStore, StoreLocation
+        from loaders.kernel.store import OxigraphStore, StoreLocation
 
         settings = settings or planned() or Settings.from_env()
         if settings.profile == "conformance":

@@ -19,8 +19,8 @@ from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLo
 from endpoint.jobs import Answer, Job
 from endpoint.problems import problem
 from endpoint.state import state
-from loaders.config import Settings
-from loaders.remote_store import StoreTimeout
+from loaders.kernel.config import Settings
+from loaders.kernel.remote_store import StoreTimeout
 
 
 class Overloaded(Exception):  # noqa: N818

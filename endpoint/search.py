@@ -1,6 +1,6 @@
 """``/search?q=``: places by any of their names, across languages, scripts and
 transliterations (北京 / Beijing / Peking; Санкт-Петербург / Sankt-Peterburg / Pietari), ranked,
-as HTML or JSON. It runs ``loaders/queries/search/search.rq`` over the ``c2c:searchKey``
+as HTML or JSON. It runs ``endpoint/queries/search/search.rq`` over the ``c2c:searchKey``
 values the build derives (:mod:`loaders.search`), so SPARQL clients can search the same way."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from flask import Blueprint, Response, render_template, request
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable
 from endpoint.state import state
-from loaders import assets
-from loaders.results import Format
+from loaders.kernel import assets
+from loaders.kernel.results import Format
 from loaders.search import fold, transliterate
 
 blueprint = Blueprint("search", __name__)
@@ -29,7 +29,8 @@ def find(text: str) -> list[dict]:
         return []
     store = state().store.get()
     base = state().settings.base_iri
-    rows = store.query(assets.query("search/search.rq"), substitutions={"q": ox.Literal(query)})
+    rows = store.query(assets.page_query("search/search.rq"),
+                       substitutions={"q": ox.Literal(query)})
     return [{"iri": r["thing"].value,
              "label": r["label"].value if r["label"] is not None else r["thing"].value,
              "rank": int(r["best"].value),

@@ -10,8 +10,8 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from endpoint.negotiation import negotiate
 from endpoint.state import state
-from loaders.namespaces import C2C, PREFIXES, SD
-from loaders.results import FORMATS, GRAPH_FORMATS
+from loaders.kernel.namespaces import C2C, PREFIXES, SD
+from loaders.kernel.results import FORMATS, GRAPH_FORMATS
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
@@ -70,7 +70,7 @@ def service_graph() -> Graph:
 def void_graph() -> Graph:
     """The VoID/DCAT description: what the build wrote into its VoID graph, plus how to reach
     the data from here (SPARQL endpoint, dumps when exported)."""
-    from loaders.namespaces import Minter
+    from loaders.kernel.namespaces import Minter
 
     settings = state().settings
     served = state().store
@@ -164,7 +164,7 @@ def _yasgui() -> bool:
 
 
 def home_context() -> dict:
-    from loaders import assets
+    from loaders.kernel import assets
 
     served = state().store
     info = served.info

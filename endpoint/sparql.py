@@ -30,9 +30,9 @@ from endpoint.running import WriteFailed, run_read, run_write
 from endpoint.service import service_description
 from endpoint.state import state
 from endpoint.update_dataset import with_using
-from loaders.config import Settings
-from loaders.errors import StoreError
-from loaders.results import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, find_format
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import StoreError
+from loaders.kernel.results import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, find_format
 
 blueprint = Blueprint("sparql", __name__)
 

@@ -14,7 +14,7 @@ from endpoint.dumps import Dumps
 from endpoint.executor import ExecutorPool
 from endpoint.metrics import Metrics
 from endpoint.store import ServedStore
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 
 _KEY = "c2c"
 

@@ -8,7 +8,7 @@ opens it read-only in the request process too, for the health check.
 With a remote store (``C2C_STORE_URL``) there is no folder: :meth:`current` reads the
 publication record of the remote store (one small query per request, so every front over one
 store sees a switch at its next request and computes the same ETags), its key is
-``remote:{version}``, and :meth:`get` is a :class:`loaders.remote_store.RemoteStore` bound to
+``remote:{version}``, and :meth:`get` is a :class:`loaders.kernel.remote_store.RemoteStore` bound to
 that version and to the request's deadline.
 """
 
@@ -22,15 +22,16 @@ from typing import Any
 
 from flask import g, has_request_context
 
-from loaders.errors import StoreError
-from loaders.store import BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel.errors import StoreError
+from loaders.kernel.store import BuildInfo, OxigraphStore, StoreLocation
 
 
 class ServedStore:
     def __init__(self, root: Path, remote: Any = None,
                  deadline: Callable[[], float | None] = lambda: None) -> None:
         self.remote = remote
-        """The remote store (:class:`loaders.remote_store.RemoteStore`), or None: embedded."""
+        """The remote store (:class:`loaders.kernel.remote_store.RemoteStore`), or None:
+        embedded."""
         self._deadline = deadline
         self.location = StoreLocation(root)
         self._lock = threading.Lock()
@@ -41,7 +42,7 @@ class ServedStore:
 
     def current(self) -> tuple[Path | str, BuildInfo]:
         """The folder of the store being served and its :class:`BuildInfo`; raises
-        :class:`loaders.errors.StoreError` before any build.
+        :class:`loaders.kernel.errors.StoreError` before any build.
 
         One ``readlink`` per call: while the link names the folder it named before, that is
         still the build (folders are never reused, and a complete build stays complete while

@@ -1,5 +1,5 @@
 """What the store says beyond its sources: the derived graph, the search keys and the VoID
-description, materialised from the source graphs. Run by :func:`loaders.build.build` on the
+description, materialised from the source graphs. Run by :func:`loaders.pipeline.build.build` on the
 staging store and by :func:`loaders.revise.revise` after every write; a module of its own so
 that both read it and neither imports the other."""
 
@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from loaders import assets
-from loaders.namespaces import PREFIXES, Minter
+from loaders.kernel import assets
+from loaders.kernel.namespaces import PREFIXES, Minter
+from loaders.kernel.store import OxigraphStore
 from loaders.search import search_ntriples
-from loaders.store import OxigraphStore
 
 DCTERMS_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
 XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")

@@ -6,14 +6,14 @@ import hashlib
 import threading
 from pathlib import Path
 
-from loaders import assets
-from loaders.errors import NotBuiltYet
+from loaders.kernel import assets
+from loaders.kernel.errors import NotBuiltYet
 
 
 def render_docs(out: Path, *, progress: bool = False) -> list[Path]:
     """Render ``ontology.html`` (OntPub) and one ``vocab-{scheme}.html`` (VocPub) per scheme;
-    *progress* draws a bar over the files (:mod:`loaders.progress`)."""
-    from loaders.progress import bar
+    *progress* draws a bar over the files (:mod:`loaders.kernel.progress`)."""
+    from loaders.kernel.progress import bar
 
     try:
         from pylode import OntPub, VocPub
@@ -66,7 +66,7 @@ def _term_anchors(html: str, text: str) -> str:
     from rdflib import Graph
     from rdflib.namespace import RDFS
 
-    from loaders.namespaces import C2C
+    from loaders.kernel.namespaces import C2C
 
     g = Graph().parse(data=text, format="turtle")
     ids = set(re.findall(r'\bid="([^"]+)"', html))

@@ -10,8 +10,8 @@ and the new version changes every ETag.
 
 In the research profile the change sees the default graph every query sees (the distinct
 triples of the data graphs); what it did to that graph is carried back into the data graphs
-(:func:`loaders.dataset.carry_back`), then the derived graph is computed anew, the data graphs
-are validated with the SHACL shapes, and the default graph and the VoID description are
+(:func:`loaders.kernel.dataset.carry_back`), then the derived graph is computed anew, the data
+graphs are validated with the SHACL shapes, and the default graph and the VoID description are
 materialised anew. In the conformance profile the change is applied as it is to a plain store
 (validated, nothing derived or described).
 """
@@ -30,12 +30,18 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from loaders.config import Settings
-from loaders.dataset import CONFORMANCE, carry_back, default_triples, materialise, metadata_graphs
 from loaders.derive import DERIVED_GRAPHS, derive, describe
-from loaders.errors import StoreError, ValidationFailed
-from loaders.namespaces import Minter
-from loaders.store import BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.dataset import (
+    CONFORMANCE,
+    carry_back,
+    default_triples,
+    materialise,
+    metadata_graphs,
+)
+from loaders.kernel.errors import StoreError, ValidationFailed
+from loaders.kernel.namespaces import Minter
+from loaders.kernel.store import BuildInfo, OxigraphStore, StoreLocation
 from loaders.validate import report_text, validate_store
 
 T = TypeVar("T")
@@ -127,11 +133,11 @@ def _revise_remote(settings: Settings, change: Callable[[OxigraphStore], T],
     """:func:`revise` over a remote store (``C2C_STORE_URL``): the served version is copied
     into memory (an embedded store), changed, carried back, derived, validated and described
     there exactly as above, then published as a new version — staged and switched in one
-    update (:func:`loaders.remote_store.publish`), so readers never see half of it and a write
-    that fails or violates a shape changes nothing. Writes of this host are serialised by the
+    update (:func:`loaders.kernel.remote_store.publish`), so readers never see half of it and a
+    write that fails or violates a shape changes nothing. Writes of this host are serialised by the
     lock file; a write of another front that switched the store meanwhile makes this one fail
     unchanged (compared just before the switch)."""
-    from loaders.remote_store import RemoteStore, publish, remote_dataset
+    from loaders.kernel.remote_store import RemoteStore, publish, remote_dataset
 
     if settings.profile == CONFORMANCE:
         raise StoreError("the conformance profile runs on the embedded store only "

@@ -16,8 +16,8 @@ import re
 import unicodedata
 from functools import cache
 
-from loaders import assets
-from loaders.namespaces import C2C, ascii_words
+from loaders.kernel import assets
+from loaders.kernel.namespaces import C2C, ascii_words
 
 _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєў",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
@@ -30,7 +30,7 @@ _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]').search
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to single spaces; other scripts kept (unlike
-    :func:`loaders.public_lists.fold`, which keeps ASCII only, for English list names).
+    :func:`loaders.pipeline.public_lists.fold`, which keeps ASCII only, for English list names).
 
     >>> fold("Lào Cai"), fold("Sankt-Peterburg"), fold("北京市")
     ('lao cai', 'sankt peterburg', '北京市')

@@ -26,10 +26,11 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
-from loaders import assets, shacl_sparql
-from loaders.errors import Location, StoreError
-from loaders.namespaces import PREFIXES
-from loaders.store import OxigraphStore
+from loaders import shacl_sparql
+from loaders.kernel import assets
+from loaders.kernel.errors import Location, StoreError
+from loaders.kernel.namespaces import PREFIXES
+from loaders.kernel.store import OxigraphStore
 
 SHAPES_NS = Namespace("https://w3id.org/c2c/shapes#")
 
@@ -184,7 +185,7 @@ def validate_store(store: ox.Store, origins: Mapping[str, Location] | None = Non
 
 
 def as_quads(graph: object) -> Iterable[ox.Quad]:
-    """The quads of an rdflib graph or of a :class:`loaders.curated.GraphSink`."""
+    """The quads of an rdflib graph or of a :class:`loaders.pipeline.curated.GraphSink`."""
     if hasattr(graph, "quads"):
         return graph.quads
     data = graph.serialize(format="nt", encoding="utf-8")

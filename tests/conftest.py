@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.build import build
-from loaders.config import Settings
+from loaders.kernel.config import Settings
+from loaders.pipeline.build import build
 from tests.prebuild import FULL_BUILD, full_build_settings, made_once_in, make_full_build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def full_build(tmp_path_factory: pytest.TempPathFactory):
     (:func:`made_once`) — with the import results of those lists (the build's own, not
     imported a second time, kept beside the store as a pickle for the other processes):
     ``(settings, summary, store, [(list file, ImportResult), …])``."""
-    from loaders.store import StoreLocation
+    from loaders.kernel.store import StoreLocation
 
     root = made_once(tmp_path_factory, FULL_BUILD, make_full_build)
     settings = full_build_settings(root)
@@ -105,7 +105,7 @@ def full_build(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def store(built: Settings):
-    from loaders.store import StoreLocation
+    from loaders.kernel.store import StoreLocation
 
     return StoreLocation(built.store).open_current()
 
@@ -185,7 +185,7 @@ def remote_store(built: Settings, tmp_path_factory: pytest.TempPathFactory
                  ) -> Iterator[Settings]:
     """A real `oxigraph serve` on 127.0.0.1 with the session's build published to it once
     (``c2c publish``'s code path); yields the settings of the build with ``C2C_STORE_URL``."""
-    from loaders.remote_store import publish_current
+    from loaders.kernel.remote_store import publish_current
 
     location = tmp_path_factory.mktemp("oxigraph-remote")
     with run_oxigraph(location, "--timeout-s", "30") as (url, _process):
@@ -196,15 +196,15 @@ def remote_store(built: Settings, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def remote_contract_store(remote_store: Settings):
-    """The remote store as a :class:`loaders.store.GraphStore`."""
-    from loaders.backends import open_configured
+    """The remote store as a :class:`loaders.kernel.store.GraphStore`."""
+    from loaders.kernel.backends import open_configured
 
     return open_configured(remote_store)
 
 
 @pytest.fixture
 def contract_store(backend: str, request: pytest.FixtureRequest):
-    """The session's build as a :class:`loaders.store.GraphStore` of the test's backend."""
+    """The session's build as a :class:`loaders.kernel.store.GraphStore` of the test's backend."""
     return request.getfixturevalue(
         "store" if backend == "embedded" else f"{backend}_contract_store")
 
@@ -247,8 +247,8 @@ def virtuoso_store(built: Settings, tmp_path_factory: pytest.TempPathFactory
     (``first_load``: Virtuoso does not apply an update as one transaction); yields the build's
     settings with ``C2C_STORE_URL`` and ``C2C_STORE_ENGINE=virtuoso``. Skips where
     ``virtuoso-t`` (and its ``isql-vt``) are not installed."""
-    from loaders.remote_store import RemoteStore, engine_named, publish
-    from loaders.store import OxigraphStore, StoreLocation
+    from loaders.kernel.remote_store import RemoteStore, engine_named, publish
+    from loaders.kernel.store import OxigraphStore, StoreLocation
 
     binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     if binary is None or isql is None:
@@ -279,8 +279,8 @@ def virtuoso_store(built: Settings, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def virtuoso_contract_store(virtuoso_store: Settings):
-    """The Virtuoso store as a :class:`loaders.store.GraphStore`."""
-    from loaders.backends import open_configured
+    """The Virtuoso store as a :class:`loaders.kernel.store.GraphStore`."""
+    from loaders.kernel.backends import open_configured
 
     return open_configured(virtuoso_store)
 
@@ -381,7 +381,7 @@ def readme_counts() -> dict[str, int]:
 
 
 def ask(store, query: str) -> bool:
-    """An ASK over a store (:class:`loaders.store.OxigraphStore`)."""
+    """An ASK over a store (:class:`loaders.kernel.store.OxigraphStore`)."""
     return bool(store.query(query))
 
 

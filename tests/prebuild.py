@@ -17,8 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from loaders.build import build
-from loaders.config import Settings
+from loaders.kernel.config import Settings
+from loaders.pipeline.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.config import Settings
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.store import StoreLocation
 from tests.conftest import FIXTURES, connections, free_port, run_gunicorn
 
 TOKEN = "bad-input-token"  # noqa: S105 - a test token

@@ -13,20 +13,20 @@ from pathlib import Path
 
 import pytest
 
-import loaders.build as build_module
+import loaders.pipeline.build as build_module
 from bench.build import write_tables
-from loaders.build import build
-from loaders.config import Settings
-from loaders.errors import StoreError, ValidationFailed
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import StoreError, ValidationFailed
+from loaders.kernel.store import StoreLocation
+from loaders.pipeline.build import build
 from loaders.validate import Violation
 from tests.conftest import DATA, ROOT, copy_of_built
 
 CHILD = """
 import sys, time
 from pathlib import Path
-from loaders.build import build
-from loaders.config import Settings
+from loaders.pipeline.build import build
+from loaders.kernel.config import Settings
 
 signal_file = Path(sys.argv[2])
 

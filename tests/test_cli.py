@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.config import Settings
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.store import StoreLocation
 from tests.conftest import DATA, ROOT
 
 SUBCOMMANDS = ["build", "publish", "validate", "serve", "query", "export", "import", "docs"]
@@ -19,7 +19,8 @@ SUBCOMMANDS = ["build", "publish", "validate", "serve", "query", "export", "impo
 
 def run_c2c(*args: str, env: dict | None = None, cwd: Path = ROOT
             ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loaders.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "loaders.pipeline.cli", *args],
+                          capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=120)
 
 

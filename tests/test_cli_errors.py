@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 from tests.conftest import DATA, FIXTURES, ROOT, free_port, wait_for_http
 
 
 def c2c(*args: str, env: dict | None = None, timeout: float = 120
         ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loaders.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "loaders.pipeline.cli", *args],
+                          capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, cwd=ROOT,
                           timeout=timeout)
 
@@ -128,7 +129,7 @@ def test_ctrl_c_stops_serve_with_one_line(built: Settings) -> None:
     port = free_port()
     env = {**os.environ, "C2C_STORE": str(built.store), "C2C_DUMPS": str(built.dumps),
            "C2C_WORKERS": "1", "C2C_THREADS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "loaders.cli", "serve", "--port",
+    server = subprocess.Popen([sys.executable, "-m", "loaders.pipeline.cli", "serve", "--port",
                                str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

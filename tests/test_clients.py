@@ -112,7 +112,7 @@ def test_rdflib_graph_over_sparqlstore(sparql_store) -> None:
 
 def _formats_of_the_service_description(server: str) -> list[str]:
     """The media types the service description lists (sd:resultFormat)."""
-    from loaders.results import FORMATS
+    from loaders.kernel.results import FORMATS
 
     described = Graph().parse(data=_http(f"{server}/sparql", "text/turtle")[2], format="turtle")
     iris = {str(o) for o in described.objects(

@@ -11,7 +11,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from loaders import assets
+from loaders.kernel import assets
 from tests.conftest import FIXTURES
 
 CQ_FIXTURES = FIXTURES / "competency"

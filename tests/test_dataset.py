@@ -13,10 +13,10 @@ import pyoxigraph as ox
 import pytest
 
 from endpoint.app import create_app
-from loaders.build import build_empty
-from loaders.config import Settings
-from loaders.dataset import default_triples
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.dataset import default_triples
+from loaders.kernel.store import StoreLocation
+from loaders.pipeline.build import build_empty
 from tests.conftest import copy_of_built, readme_counts
 
 ID = "https://w3id.org/c2c/id/"

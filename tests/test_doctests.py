@@ -17,7 +17,7 @@ MODULES = sorted(
 
 
 def test_the_examples_are_found() -> None:
-    assert "endpoint.negotiation" in MODULES and "loaders.namespaces" in MODULES
+    assert "endpoint.negotiation" in MODULES and "loaders.kernel.namespaces" in MODULES
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,8 +15,8 @@ import pytest
 
 from endpoint.app import create_app
 from endpoint.state import state
-from loaders.config import Settings
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.store import StoreLocation
 from tests.conftest import ROOT, copy_of_built
 
 TOKEN = "s3cret"  # noqa: S105 - a test token

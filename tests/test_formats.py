@@ -1,4 +1,4 @@
-"""The format registry (``loaders/results.py``) is the only list of output formats: the
+"""The format registry (``loaders/kernel/results.py``) is the only list of output formats: the
 service description, content negotiation and the dumps' media types all read it, so a format
 added there is offered everywhere (and one left out is offered nowhere). Negotiation itself is
 checked table by table (RFC 9110 q-values, specificity, aliases, server order on ties)."""
@@ -10,9 +10,9 @@ from rdflib import Graph, URIRef
 
 from endpoint.dumps import media_type_of as dump_media_type
 from endpoint.negotiation import negotiate, parse_accept
-from loaders import results
-from loaders.namespaces import SD
-from loaders.results import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, Format
+from loaders.kernel import results
+from loaders.kernel.namespaces import SD
+from loaders.kernel.results import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, Format
 from tests.conftest import ROOT
 
 SELECT = "SELECT ?s WHERE { ?s a <https://w3id.org/c2c/ont#TwinningAgreement> } LIMIT 2"
@@ -76,7 +76,7 @@ def test_a_format_added_to_the_registry_is_offered_everywhere(built, registered)
 def test_the_format_iris_and_extensions_are_written_only_in_the_registry() -> None:
     """No second list: the W3C formats IRIs appear in no other module."""
     others = [p for folder in ("loaders", "endpoint") for p in (ROOT / folder).rglob("*.py")
-              if p != ROOT / "loaders" / "results.py"]
+              if p != ROOT / "loaders" / "kernel" / "results.py"]
     assert [p.name for p in others if "www.w3.org/ns/formats" in p.read_text()] == []
 
 

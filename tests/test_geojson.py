@@ -1,5 +1,5 @@
-"""WKT and SPARQL results as GeoJSON (loaders/geojson.py): what is parsed, and what is refused
-rather than drawn wrong."""
+"""WKT and SPARQL results as GeoJSON (loaders/kernel/geojson.py): what is parsed, and what is
+refused rather than drawn wrong."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from loaders.geojson import WKT_LITERAL, from_sparql_json, wkt_geometry
+from loaders.kernel.geojson import WKT_LITERAL, from_sparql_json, wkt_geometry
 
 
 @pytest.mark.parametrize(("wkt", "geometry"), [

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 from tests.conftest import (
     ROOT,
     connections,

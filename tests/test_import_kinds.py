@@ -1,4 +1,4 @@
-"""The registry of import kinds (``loaders/import_kinds.py``) is the only list: the command
+"""The registry of import kinds (``loaders/pipeline/import_kinds.py``) is the only list: the command
 line offers its file kinds, :func:`loaders.importers.run_import` reads with the kind's reader
 and writes the kind's licence and source; an unknown kind stops with its name (it was read as a
 Wikidata file by the branch of a conditional)."""
@@ -11,11 +11,11 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from loaders.cli import parser
-from loaders.config import Settings
-from loaders.errors import InputError
-from loaders.import_kinds import KINDS, ImportKind, file_kinds
 from loaders.importers import run_import
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import InputError
+from loaders.pipeline.cli import parser
+from loaders.pipeline.import_kinds import KINDS, ImportKind, file_kinds
 from tests.conftest import DATA
 
 ID = "https://w3id.org/c2c/id/"

@@ -12,13 +12,13 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from loaders.build import build
-from loaders.config import Settings
-from loaders.errors import InputError
 from loaders.importers import run_import, save_and_apply
 from loaders.importers.gazetteer import Gazetteer
-from loaders.namespaces import C2C, SCHEMA
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import InputError
+from loaders.kernel.namespaces import C2C, SCHEMA
+from loaders.kernel.store import StoreLocation
+from loaders.pipeline.build import build
 from tests.conftest import DATA, ROOT, copy_of_built, require_shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
@@ -111,7 +111,7 @@ def test_cli_refuses_bad_input_and_changes_nothing(writable: Settings) -> None:
     settings = writable
     before = StoreLocation(settings.store).current()
     env = {"C2C_STORE": str(settings.store), "C2C_DATA": str(DATA), "PATH": ""}
-    result = subprocess.run([sys.executable, "-m", "loaders.cli", "import", "wikidata",
+    result = subprocess.run([sys.executable, "-m", "loaders.pipeline.cli", "import", "wikidata",
                              str(FIXTURES / "bad_date.csv")], capture_output=True, text=True,
                             cwd=ROOT, env=env, check=False)
     assert result.returncode == 1

@@ -14,8 +14,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from endpoint.app import create_app
-from loaders.config import Settings
-from loaders.export import export
+from loaders.kernel.config import Settings
+from loaders.pipeline.export import export
 
 HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
 KHABAROVSK = "https://w3id.org/c2c/id/city/ru-khabarovsk"
@@ -395,7 +395,7 @@ def test_every_example_declares_its_prefixes() -> None:
     from rdflib.plugins.sparql import prepareQuery
 
     from endpoint.service import example
-    from loaders import assets
+    from loaders.kernel import assets
 
     for name, text in assets.competency_questions():
         shown = example(name, text)

@@ -5,8 +5,8 @@ country with one name within 30 km but the listed exceptions, and Harbin's partn
 
 from __future__ import annotations
 
-from loaders import assets
-from loaders.duplicates import KNOWN_APART, places, same_town_pairs, shared_identifiers
+from loaders.kernel import assets
+from loaders.pipeline.duplicates import KNOWN_APART, places, same_town_pairs, shared_identifiers
 
 BASE = "https://w3id.org/c2c/"
 HARBIN_PARTNERS = """

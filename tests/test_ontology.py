@@ -10,8 +10,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from loaders import assets
-from loaders.namespaces import C2C, ONTOLOGY_IRI, SCHEMA, VANN
+from loaders.kernel import assets
+from loaders.kernel.namespaces import C2C, ONTOLOGY_IRI, SCHEMA, VANN
 from loaders.validate import load_ontology_graph
 from tests.conftest import ROOT
 

@@ -34,8 +34,8 @@ from pathlib import Path
 import pytest
 
 from endpoint.jobs import Job
-from loaders.config import Settings
-from loaders.store import _COMPLETE_MARKER, StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.store import _COMPLETE_MARKER, StoreLocation
 from tests.conftest import free_port, run_gunicorn
 
 LIMIT = 2.0

@@ -1,5 +1,5 @@
 """Table-driven unit tests (after rdflib-endpoint's ``tests/test_parse_accept.py``) for the
-small parsers that had no direct tests: curated dates (``loaders.tables.parse_date``),
+small parsers that had no direct tests: curated dates (``loaders.pipeline.tables.parse_date``),
 Wikidata times (``loaders.importers.readers._time``) and the SPARQL tokenizer that finds
 ``SERVICE`` and ``LOAD`` targets (``endpoint.federation``). Negotiation's table is in
 ``tests/test_formats.py``."""
@@ -12,9 +12,9 @@ import pytest
 from rdflib.namespace import XSD
 
 from endpoint.federation import keywords, refused_targets, service_targets
-from loaders.errors import InputError, Location
 from loaders.importers.readers import _time
-from loaders.tables import parse_date
+from loaders.kernel.errors import InputError, Location
+from loaders.pipeline.tables import parse_date
 
 HERE = Location("t.csv", row=2, column="start")
 

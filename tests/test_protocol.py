@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph
 
 from endpoint.app import create_app
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 
 Q = "SELECT ?s ?l WHERE { ?s rdfs:label ?l } ORDER BY ?s ?l LIMIT 3"
 CONSTRUCT = "CONSTRUCT { ?a c2c:twinnedWith ?b } WHERE { ?a c2c:twinnedWith ?b }"
@@ -445,7 +445,7 @@ def test_h35_well_known_void(client) -> None:
 
 
 def test_h35_void_names_the_dumps(built: Settings, tmp_path) -> None:
-    from loaders.export import export
+    from loaders.pipeline.export import export
 
     export(built, tmp_path)
     app = create_app(built.with_overrides(dumps=tmp_path, threads=1)).test_client()
@@ -485,7 +485,7 @@ def test_a_sampled_query_log_keeps_errors_and_counts_everything(built: Settings,
     """C2C_QUERY_LOG_SAMPLE=0: an answered query is not written to the query log, an error
     answer is, and /metrics counts both; the app's state is typed and set once."""
     from endpoint.state import state
-    from loaders.errors import ConfigError
+    from loaders.kernel.errors import ConfigError
 
     app = create_app(built.with_overrides(query_log_sample=0.0, threads=1))
     client = app.test_client()

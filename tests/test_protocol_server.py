@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 from tests.conftest import free_port, run_gunicorn
 
 HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"

@@ -17,19 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from loaders import assets
-from loaders.build import build
-from loaders.config import Settings
-from loaders.export import export
-from loaders.public_data import (
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.store import StoreLocation
+from loaders.pipeline.build import build
+from loaders.pipeline.export import export
+from loaders.pipeline.public_data import (
     CROSSWALK,
     PUBLIC_LISTS,
     crosswalk_text,
     lists_table,
     store_table,
 )
-from loaders.public_extract import extracts
-from loaders.store import StoreLocation
+from loaders.pipeline.public_extract import extracts
 from tests.conftest import DATA, ROOT, require_shared_data
 
 PUBLIC = DATA / "public"
@@ -79,7 +79,8 @@ def test_committed_crosswalk_is_what_the_build_computes(full) -> None:
     _settings, _summary, _store, imported = full
     computed = crosswalk_text(imported)
     assert (PUBLIC / CROSSWALK).read_text(encoding="utf-8") == computed, (
-        "data/public/crosswalk.csv is stale: run `python -m loaders.public_data` and review "
+        "data/public/crosswalk.csv is stale: run `python -m loaders.pipeline.public_data` and "
+        "review "
         "the diff")
     header, *rows = computed.splitlines()
     assert header.startswith("list,row,name,country,qid,status,iri,reason")
@@ -142,7 +143,7 @@ def _small_data(target: Path) -> Path:
     return target
 
 
-CHILD = ("from loaders.cli import main; import sys; "
+CHILD = ("from loaders.pipeline.cli import main; import sys; "
          "sys.exit(main(['build', '--quiet']) or main(['export']))")
 EPOCH = "1764547200"
 
@@ -200,7 +201,7 @@ def test_two_builds_of_one_repository_give_byte_identical_dumps(other_process,
 
 
 def test_a_bad_public_list_stops_the_build_and_names_file_and_row(tmp_path: Path) -> None:
-    from loaders.errors import InputError
+    from loaders.kernel.errors import InputError
 
     data = tmp_path / "data"
     shutil.copytree(DATA, data)

@@ -16,13 +16,13 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF
 
-from loaders.config import Settings
-from loaders.errors import InputError
 from loaders.importers import run_import
 from loaders.importers.gazetteer import Gazetteer
 from loaders.importers.readers import Mention
 from loaders.importers.reconcile import reconcile
-from loaders.namespaces import C2C, SCHEMA
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import InputError
+from loaders.kernel.namespaces import C2C, SCHEMA
 from loaders.validate import load_ontology_graph, load_shapes_graph, validate_data
 from tests.conftest import DATA, copy_of_built
 
@@ -272,9 +272,9 @@ def test_competency_questions_count_imported_places_like_curated_ones(
     """cq13 (agreements per pair of countries and decade) goes through c2c:inCountry: an
     imported Chinese prefecture (Suzhou in Anhui, by the QID of the crosswalk) and a place
     minted for a QID are counted like curated places."""
-    from loaders import assets
     from loaders.importers import save_and_apply
-    from loaders.store import StoreLocation
+    from loaders.kernel import assets
+    from loaders.kernel.store import StoreLocation
 
     settings = copy_of_built(built, tmp_path)
     text = dict(assets.competency_questions())["cq13-agreements-per-decade.rq"]

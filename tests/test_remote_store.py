@@ -23,9 +23,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from loaders.build import build_empty
-from loaders.config import Settings
-from loaders.remote_store import RemoteStore, publish_current, substitute
+from loaders.kernel.config import Settings
+from loaders.kernel.remote_store import RemoteStore, publish_current, substitute
+from loaders.pipeline.build import build_empty
 from tests.conftest import ROOT, free_port, run_gunicorn, run_oxigraph
 
 HARBIN = "https://w3id.org/c2c/id/city/cn-harbin"
@@ -62,13 +62,13 @@ def test_substitution_binds_like_oxigraph() -> None:
 
 
 def test_only_the_embedded_backend_opens_pyoxigraph_stores() -> None:
-    """Nothing in loaders/ or endpoint/ but loaders/store.py creates or opens a pyoxigraph
+    """Nothing in loaders/ or endpoint/ but loaders/kernel/store.py creates or opens a pyoxigraph
     ``Store`` (bench/ opens raw stores on purpose: they are the baselines)."""
     opening = re.compile(r"\b(?:ox|pyoxigraph)\.Store(?:\.read_only)?\(")
     found = [f"{path.relative_to(ROOT)}:{n}" for folder in ("loaders", "endpoint")
              for path in sorted((ROOT / folder).rglob("*.py"))
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if opening.search(line) and path != ROOT / "loaders" / "store.py"]
+             if opening.search(line) and path != ROOT / "loaders" / "kernel" / "store.py"]
     assert found == []
 
 
@@ -140,7 +140,8 @@ def test_a_publish_killed_before_its_switch_leaves_the_remote_store_as_it_was(
         assert client.get("/healthz").get_json()["version"] == before.version
         env = dict(os.environ, C2C_STORE=str(built.store), C2C_STORE_URL=url,
                    C2C_TEST_PUBLISH_PAUSE="1")
-        publisher = subprocess.Popen([sys.executable, "-m", "loaders.cli", "publish"], env=env,
+        publisher = subprocess.Popen([sys.executable, "-m", "loaders.pipeline.cli", "publish"],
+                                     env=env,
                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         try:
@@ -159,7 +160,7 @@ def test_a_publish_killed_before_its_switch_leaves_the_remote_store_as_it_was(
         after = publish_current(built.with_overrides(store_url=url))
         assert [g for g in remote.all_graphs() if g.startswith(remote.staging_prefix)] == []
         assert client.get("/healthz").get_json()["version"] == after.version != before.version
-        from loaders.store import StoreLocation
+        from loaders.kernel.store import StoreLocation
 
         embedded = StoreLocation(built.store).open_current()
         assert count(remote.bound(after)) == count(embedded) > 20
@@ -189,7 +190,7 @@ def test_writes_over_a_remote_store_are_validated_and_switched_whole(built: Sett
     """A write (loaders.revise, as the endpoint's write process runs it) over the remote
     store: one that breaks a shape changes nothing; one that passes is a new version, its
     triple carried into graph/edits and the default graph, the twinnedWith graph re-derived."""
-    from loaders.errors import ValidationFailed
+    from loaders.kernel.errors import ValidationFailed
     from loaders.revise import revise
 
     with run_oxigraph(tmp_path / "ox") as (url, _process):
@@ -245,7 +246,7 @@ def test_an_answer_made_while_the_store_switched_versions_is_not_given(
 def test_c2c_query_reads_the_remote_store(remote_store: Settings, store, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """`c2c query` with C2C_STORE_URL and no local build at all answers from the remote."""
-    from loaders.cli import main
+    from loaders.pipeline.cli import main
 
     monkeypatch.setenv("C2C_STORE_URL", remote_store.store_url)
     monkeypatch.setenv("C2C_STORE", str(tmp_path / "no-local-store"))
@@ -260,9 +261,9 @@ def test_virtuoso_keeps_the_start_of_a_failed_update_so_c2c_does_not_publish_to_
     """Why ENGINES["virtuoso"].atomic_update is False: an update request whose second operation
     fails keeps its first (Oxigraph undoes it); so publish refuses Virtuoso once it serves a
     version, even with ``first_load``."""
-    from loaders.errors import ConfigError
-    from loaders.remote_store import publish
-    from loaders.store import OxigraphStore, StoreLocation
+    from loaders.kernel.errors import ConfigError
+    from loaders.kernel.remote_store import publish
+    from loaders.kernel.store import OxigraphStore, StoreLocation
 
     remote = RemoteStore.from_settings(virtuoso_store)
     graph = "https://w3id.org/c2c/graph/test/half-update"

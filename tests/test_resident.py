@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from endpoint import resident
-from loaders import assets
-from loaders.config import Settings
-from loaders.store import OxigraphStore, StoreLocation
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.store import OxigraphStore, StoreLocation
 from tests.conftest import free_port, run_gunicorn
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -171,7 +171,7 @@ def test_a_write_is_answered_while_the_build_is_served_from_memory(
     every write process is forked from it. When the fork server opened the build's folder
     itself, RocksDB's thread pool started there, and the write process forked from it hung in
     its first bulk load: every write answered 503 after ``C2C_UPDATE_TIMEOUT``. The copy is now
-    read by a child process (:func:`loaders.store._memory_copy`)."""
+    read by a child process (:func:`loaders.kernel.store._memory_copy`)."""
     from tests.conftest import copy_of_built
 
     settings = copy_of_built(built, tmp_path)
@@ -216,7 +216,7 @@ def test_the_fork_server_reads_the_apps_settings_not_the_environment(
 
 
 def test_a_folder_that_is_not_a_store_is_one_store_error(tmp_path: Path) -> None:
-    from loaders.errors import StoreError
+    from loaders.kernel.errors import StoreError
 
     (tmp_path / "not-a-store").write_text("plain file")
     with pytest.raises(StoreError, match="cannot copy the Oxigraph store into memory"):

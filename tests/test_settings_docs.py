@@ -1,7 +1,7 @@
 """The configuration is documented where it is read (after datasette's ``tests/test_docs.py``):
-every ``C2C_*`` variable ``loaders/config.py`` reads is in ``.env.example`` and in the README's
-configuration table and no other is; every value written in ``.env.example`` and every literal
-default in the README's table is the default ``Settings.from_env`` gives."""
+every ``C2C_*`` variable ``loaders/kernel/config.py`` reads is in ``.env.example`` and in the
+README's configuration table and no other is; every value written in ``.env.example`` and every
+literal default in the README's table is the default ``Settings.from_env`` gives."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dataclasses import fields
 
 import pytest
 
-from loaders.config import Settings
+from loaders.kernel.config import Settings
 from tests.conftest import ROOT
 
-CONFIG = (ROOT / "loaders" / "config.py").read_text(encoding="utf-8")
+CONFIG = (ROOT / "loaders" / "kernel" / "config.py").read_text(encoding="utf-8")
 READ = set(re.findall(r"\"(C2C_[A-Z0-9_]+|SOURCE_DATE_EPOCH)\"", CONFIG))
 
 

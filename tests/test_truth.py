@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from loaders.truth import cn_ru_table, same_name_partners
+from loaders.pipeline.truth import cn_ru_table, same_name_partners
 from tests.conftest import DATA, ROOT
 
 BASE = "https://w3id.org/c2c/"
@@ -35,7 +35,7 @@ KNOWN_SAME_NAME = {
     ("region/cn-cq", "city/gn-3860259", "region/ar-x"),
     # Osaka city and Ōsaka Prefecture: both lists name each for Shanghai
     ("region/cn-sh", "city/gn-1853909", "region/jp-27"),
-    # Q233588, a second item labelled Chiang Mai (KNOWN_APART in loaders/duplicates.py):
+    # Q233588, a second item labelled Chiang Mai (KNOWN_APART in loaders/pipeline/duplicates.py):
     # nothing in the files shows it is the town or the province
     ("region/cn-cq", "city/gn-1153671", "city/wd-Q233588"),
     ("region/cn-sh", "city/wd-Q233588", "region/th-50"),

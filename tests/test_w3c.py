@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.build import build_empty
-from loaders.config import Settings
+from loaders.kernel.config import Settings
+from loaders.pipeline.build import build_empty
 from tests import w3c
 from tests.conftest import free_port, run_gunicorn
 

@@ -20,10 +20,10 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, XSD
 
-from loaders.config import Settings
 from loaders.importers.wikidata_sparql import USER_AGENT, import_from_endpoint
-from loaders.namespaces import C2C, SCHEMA
-from loaders.store import StoreLocation
+from loaders.kernel.config import Settings
+from loaders.kernel.namespaces import C2C, SCHEMA
+from loaders.kernel.store import StoreLocation
 from tests.conftest import DATA, ROOT, copy_of_built, free_port, wait_for_http
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "p190.ttl"
@@ -145,7 +145,7 @@ def _env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 ])
 def test_errors_are_one_line_and_change_nothing(served: Settings, endpoint: str, answer,
                                                message: str, monkeypatch, capsys) -> None:
-    from loaders.cli import main
+    from loaders.pipeline.cli import main
 
     _env(served, monkeypatch)
     location = StoreLocation(served.store)
@@ -176,7 +176,7 @@ def test_the_command_exits_4_with_one_line(served: Settings, monkeypatch) -> Non
     """The same through the real `c2c` process (an unreachable endpoint)."""
     env = {**_env(served, monkeypatch), "PATH": str(Path(sys.executable).parent)}
     url = f"http://127.0.0.1:{free_port()}/query"
-    result = subprocess.run([sys.executable, "-m", "loaders.cli", "import", "wikidata",
+    result = subprocess.run([sys.executable, "-m", "loaders.pipeline.cli", "import", "wikidata",
                              "--endpoint", url], capture_output=True, text=True, cwd=ROOT,
                             env=env, check=False, timeout=120)
     assert result.returncode == 4
@@ -185,7 +185,7 @@ def test_the_command_exits_4_with_one_line(served: Settings, monkeypatch) -> Non
 
 
 def test_endpoint_and_file_do_not_mix(served: Settings, monkeypatch, capsys) -> None:
-    from loaders.cli import main
+    from loaders.pipeline.cli import main
 
     _env(served, monkeypatch)
     assert main(["import", "wikipedia", "--endpoint", "http://127.0.0.1:9/query"]) == 1
@@ -194,7 +194,7 @@ def test_endpoint_and_file_do_not_mix(served: Settings, monkeypatch, capsys) -> 
 
 
 def test_unreachable_endpoint_in_process_waits_with_back_off(served: Settings) -> None:
-    from loaders.errors import RemoteError
+    from loaders.kernel.errors import RemoteError
 
     waited: list[float] = []
     url = f"http://127.0.0.1:{free_port()}/query"

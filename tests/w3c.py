@@ -39,7 +39,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.query import Result
 
-from loaders.namespaces import SD
+from loaders.kernel.namespaces import SD
 
 SUITES = Path(__file__).resolve().parent.parent.parent / "shared" / "w3c" / "sparql11"
 PUBLISHED = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"

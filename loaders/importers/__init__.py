@@ -28,14 +28,14 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF
 
-from loaders.config import Settings
-from loaders.errors import InputError, Location
-from loaders.import_kinds import KINDS
 from loaders.importers.gazetteer import Gazetteer, Match
 from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair
 from loaders.importers.reconcile import reconcile, wikidata_entry
-from loaders.namespaces import C2C, SCHEMA, Minter, concept, pair_key
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import InputError, Location
+from loaders.kernel.namespaces import C2C, SCHEMA, Minter, concept, pair_key
+from loaders.pipeline.import_kinds import KINDS
 from loaders.revise import revise
 
 DCAT_DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
@@ -116,7 +116,7 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
                progress: bool = False) -> ImportResult:
     """Read and reconcile *path*; return the import's graphs and its report (nothing is
     written: :func:`save_and_apply` does that). *progress* draws a bar over the pairs
-    reconciled (:mod:`loaders.progress`)."""
+    reconciled (:mod:`loaders.kernel.progress`)."""
     if kind not in KINDS:
         raise InputError(Location(path), "unknown import kind; expected "
                          + ", ".join(sorted(KINDS)), term=kind)
@@ -203,7 +203,7 @@ def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer, *, progress: bool = 
     QID was linked to by its label and point (a GeoNames town, a region) that another QID of
     the same file also reached goes back to a place of its own for each QID: two QIDs never
     end up on one place."""
-    from loaders.progress import bar
+    from loaders.kernel.progress import bar
 
     cache: dict[tuple, Reconciled] = {}
     for pair in bar(pairs, desc="reconcile", unit="pair", enabled=progress):

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from loaders.errors import InputError, Location
-from loaders.namespaces import pair_key
-from loaders.public_lists import fold
+from loaders.kernel.errors import InputError, Location
+from loaders.kernel.namespaces import pair_key
+from loaders.pipeline.public_lists import fold
 
 #: administrative levels (``vocab/administrative-levels``) at which a place is a city
 CITY_LEVELS = frozenset({"city", "direct-administered-municipality", "prefecture-level-city",

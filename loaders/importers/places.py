@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS
 
 from loaders.importers.gazetteer import CITY_LEVELS, Entry, Gazetteer
-from loaders.namespaces import C2C, GEO, GEONAMES_FEATURE, GN, SCHEMA, WD, Minter, concept
+from loaders.kernel.namespaces import C2C, GEO, GEONAMES_FEATURE, GN, SCHEMA, WD, Minter, concept
 
 _CLASS = {"country": SCHEMA.Country, "region": SCHEMA.AdministrativeArea}
 

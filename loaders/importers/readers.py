@@ -20,8 +20,8 @@ from pathlib import Path
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from loaders.errors import InputError, Location
 from loaders.importers.countries import country_code
+from loaders.kernel.errors import InputError, Location
 
 _QID = re.compile(r"^(?:https?://www\.wikidata\.org/entity/)?(Q[1-9][0-9]*)$")
 _START = {"start", "starttime", "start_time", "p580", "since", "startdate", "start_date"}

@@ -6,7 +6,7 @@
    after a 429, a 5xx, a timeout or a refused connection (``C2C_WIKIDATA_RETRIES``,
    ``C2C_WIKIDATA_BACKOFF``; a ``Retry-After`` header wins). Anything else — an endpoint that
    stays unreachable, a 4xx, an answer that is not SPARQL results JSON — is a
-   :class:`~loaders.errors.RemoteError` before anything is changed.
+   :class:`~loaders.kernel.errors.RemoteError` before anything is changed.
 2. Write the answer as one canonical SPARQL-results JSON document (sorted by statement, one
    value chosen where Wikidata has several: the earliest start, the latest end, the country
    asked for or else the first ISO code), which the existing Wikidata reader reads
@@ -44,10 +44,11 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
-from loaders import __version__, assets
-from loaders.config import Settings
-from loaders.errors import InputError, Location, RemoteError, StoreError
-from loaders.namespaces import C2C, SCHEMA, Minter
+from loaders import __version__
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import InputError, Location, RemoteError, StoreError
+from loaders.kernel.namespaces import C2C, SCHEMA, Minter
 
 KIND = "wikidata-sparql"
 USER_AGENT = (f"c2c/{__version__} (City-to-City Cooperation Knowledge Graph; "
@@ -269,7 +270,7 @@ def import_from_endpoint(settings: Settings, endpoint: str, country: str | None 
 def _beside_other_sources(settings: Settings, result) -> tuple[int, int]:
     """Turn this import's start dates into date claims where the served store already dates
     the agreement, and drop its status where the store already has one (see step 4)."""
-    from loaders.backends import open_configured
+    from loaders.kernel.backends import open_configured
 
     try:
         store = open_configured(settings)

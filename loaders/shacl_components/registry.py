@@ -18,7 +18,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
-from loaders.errors import StoreError
+from loaders.kernel.errors import StoreError
 
 RDF_TYPE_SUBCLASS = ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
                      "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*")

@@ -4,13 +4,13 @@ Data flows one way. :func:`build` reads the curated tables into quads and loads 
 ontology and the saved imports, into an in-memory *staging* store; validates it with the shapes
 compiled to SPARQL (:func:`loaders.validate.validate_store`); materialises the derived graph,
 the search keys and the VoID description there; and only then makes the new store current
-(:meth:`loaders.store.StoreLocation.swap`). Beside that, a writer thread
-(:class:`loaders.store.BackgroundWriter`) bulk-loads the same graphs into a *new* store folder
-that nothing serves — each table as soon as it is read, each derived graph as soon as it is
+(:meth:`loaders.kernel.store.StoreLocation.swap`). Beside that, a writer thread
+(:class:`loaders.kernel.store.BackgroundWriter`) bulk-loads the same graphs into a *new* store
+folder that nothing serves — each table as soon as it is read, each derived graph as soon as it is
 complete — because writing the on-disk store is the one cost that cannot be avoided and it
 must overlap the rest. Every data triple goes into the new folder's default graph too, in the
-same load as its named graph (:mod:`loaders.dataset`: the default graph queries see is the set
-of distinct triples of the data graphs; VoID is not one of them). Any failure, a violation
+same load as its named graph (:mod:`loaders.kernel.dataset`: the default graph queries see is the
+set of distinct triples of the data graphs; VoID is not one of them). Any failure, a violation
 included, waits for the writer, closes the new folder's store and removes the folder; the
 store that was serving keeps serving. (Oxigraph answers validation and derivation queries
 several times faster in memory than on disk; the README says why the build is shaped this
@@ -28,16 +28,16 @@ from pathlib import Path
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from loaders import assets
-from loaders.config import Settings
-from loaders.curated import read_curated
-from loaders.dataset import metadata_graphs
 from loaders.derive import derive, describe
-from loaders.errors import ValidationFailed
 from loaders.importers import saved_imports
-from loaders.namespaces import Minter
-from loaders.public_data import stage_public
-from loaders.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.dataset import metadata_graphs
+from loaders.kernel.errors import ValidationFailed
+from loaders.kernel.namespaces import Minter
+from loaders.kernel.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
+from loaders.pipeline.curated import read_curated
+from loaders.pipeline.public_data import stage_public
 from loaders.validate import report_text, validate_store
 
 STEPS = ("read", "validate", "derive", "describe", "switch")

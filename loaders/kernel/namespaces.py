@@ -67,7 +67,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+").findall
 def ascii_words(text: str) -> list[str]:
     """The lower-case ASCII words of a name: accents folded, characters outside ASCII dropped,
     any run of other characters a break. Keys (:func:`slug`) and the folded names that
-    importers match (:func:`loaders.public_lists.fold`) are made of them.
+    importers match (:func:`loaders.pipeline.public_lists.fold`) are made of them.
 
     >>> ascii_words("Lào Cai"), ascii_words("Frankfurt (Oder)"), ascii_words("北京")
     (['lao', 'cai'], ['frankfurt', 'oder'], [])

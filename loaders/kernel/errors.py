@@ -3,7 +3,7 @@
 Every error a user can cause is a :class:`C2CError`. Its message names the file, the line or
 row, and the term involved, so the command line prints it as one line and exits non-zero
 without a traceback. The exit codes live here, one per class (``exit_code``), and
-:func:`loaders.cli.main` is the one place that maps an error to its code:
+:func:`loaders.pipeline.cli.main` is the one place that maps an error to its code:
 
 ====  ==========================================================================
 1     :class:`InputError`, :class:`ValidationFailed`, :class:`StoreError`,

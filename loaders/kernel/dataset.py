@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from loaders import assets
-from loaders.namespaces import Minter
-from loaders.store import OxigraphStore
+from loaders.kernel import assets
+from loaders.kernel.namespaces import Minter
+from loaders.kernel.store import OxigraphStore
 
 RESEARCH, CONFORMANCE = "research", "conformance"
 PROFILES = (RESEARCH, CONFORMANCE)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from loaders.namespaces import PREFIXES
+from loaders.kernel.namespaces import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ SOLUTION_FORMATS: list[Format] = [
     Format("text/tab-separated-values", ("tsv",), "text/tab-separated-values; charset=utf-8",
            W3C_FORMATS + "SPARQL_Results_TSV", ".tsv"),
     # SELECT only: one Feature per row, its geometry from a WKT literal or lat/long columns
-    # (loaders/geojson.py); last, so that it is never a default. Not in the W3C formats
+    # (loaders/kernel/geojson.py); last, so that it is never a default. Not in the W3C formats
     # registry: its IANA registration (RFC 7946)
     Format("application/geo+json", ("geojson",), "application/geo+json",
            "https://www.iana.org/assignments/media-types/application/geo+json", ".geojson"),
@@ -180,7 +180,7 @@ def _from_json(data: bytes, fmt: Format) -> bytes:
     if fmt.name == "json":
         return data
     if fmt is GEOJSON:
-        from loaders.geojson import from_sparql_json
+        from loaders.kernel.geojson import from_sparql_json
 
         return from_sparql_json(data)
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)

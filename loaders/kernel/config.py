@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from loaders.errors import ConfigError
+from loaders.kernel.errors import ConfigError
 
 
 def _machine_memory_mb() -> int:
@@ -222,7 +222,7 @@ class Settings:
     "Store backends"."""
     store_engine: str = "oxigraph"
     """Which engine ``C2C_STORE_URL`` is (``C2C_STORE_ENGINE``;
-    :data:`loaders.remote_store.ENGINES`): its URL layout and what it can do."""
+    :data:`loaders.kernel.remote_store.ENGINES`): its URL layout and what it can do."""
     store_query_url: str = ""
     """Query URL of the remote store when the engine lays it out otherwise
     (``C2C_STORE_QUERY_URL``; likewise ``C2C_STORE_UPDATE_URL``, ``C2C_STORE_GRAPH_STORE_URL``)."""

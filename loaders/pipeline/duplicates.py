@@ -7,7 +7,7 @@ their centroids lie within :data:`SAME_TOWN_KM` of each other. A Wikidata entity
 feature that two places are said to be (``owl:sameAs``, ``dcterms:identifier``,
 ``gn:geonamesID``) is the other sign. The queries are ``loaders/queries/measure/places.rq`` and
 ``shared-identifiers.rq``; ``tests/test_one_town.py`` requires both to find nothing over the
-default build beyond :data:`KNOWN_APART`, and ``python -m loaders.duplicates`` prints them.
+default build beyond :data:`KNOWN_APART`, and ``python -m loaders.pipeline.duplicates`` prints them.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from loaders import assets
 from loaders.importers.gazetteer import great_circle_km
-from loaders.public_lists import fold
+from loaders.kernel import assets
+from loaders.pipeline.public_lists import fold
 
 #: two places of one name farther apart than this are two towns, km (the reconciler's MAX_KM)
 SAME_TOWN_KM = 30.0
@@ -109,9 +109,9 @@ def shared_identifiers(store, base_iri: str | None = None) -> list[tuple[str, li
 
 
 def main(argv: list[str]) -> int:
-    """``python -m loaders.duplicates``: the probable duplicates of the current store."""
-    from loaders.config import Settings
-    from loaders.store import StoreLocation
+    """``python -m loaders.pipeline.duplicates``: the probable duplicates of the current store."""
+    from loaders.kernel.config import Settings
+    from loaders.kernel.store import StoreLocation
 
     settings = Settings.from_env()
     store = StoreLocation(settings.store).open_current()

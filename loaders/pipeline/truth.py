@@ -5,7 +5,7 @@ asks (cities or regions, type, decade, policy period, how many sources state eac
 beside the seed's 122 = 31 + 91; :func:`same_name_partners` lists two partners of one place
 whose English labels agree once folded (one agreement counted twice, or two a reader cannot
 tell apart). ``tests/test_truth.py`` recomputes both over the default build and requires
-README's table and its list of known pairs. ``python -m loaders.truth`` prints them for the
+README's table and its list of known pairs. ``python -m loaders.pipeline.truth`` prints them for the
 current store (``C2C_STORE``).
 """
 
@@ -15,10 +15,10 @@ import re
 import sys
 from collections import Counter, defaultdict
 
-from loaders import assets
-from loaders.config import Settings
-from loaders.public_lists import fold
-from loaders.store import OxigraphStore, StoreLocation
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.store import OxigraphStore, StoreLocation
+from loaders.pipeline.public_lists import fold
 
 #: a trailing level word dropped before labels are compared (Ōsaka Prefecture ~ Osaka)
 _LEVEL_WORD = re.compile(r" (city|province|prefecture|oblast|krai|county|district|municipality"

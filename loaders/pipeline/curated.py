@@ -21,10 +21,10 @@ import pyoxigraph as ox
 from rdflib import Literal as RdflibLiteral
 from rdflib import URIRef
 
-from loaders import namespaces as ns
-from loaders.errors import InputError, Location
-from loaders.namespaces import GEONAMES_FEATURE, Minter, OxNamespace, pair_key
-from loaders.tables import Row, parse_date, read_table
+from loaders.kernel import namespaces as ns
+from loaders.kernel.errors import InputError, Location
+from loaders.kernel.namespaces import GEONAMES_FEATURE, Minter, OxNamespace, pair_key
+from loaders.pipeline.tables import Row, parse_date, read_table
 
 BIBO, C2C, GEO, GN = (OxNamespace(n) for n in (ns.BIBO, ns.C2C, ns.GEO, ns.GN))
 ORG, SCHEMA, TIME, WD = (OxNamespace(n) for n in (ns.ORG, ns.SCHEMA, ns.TIME, ns.WD))
@@ -32,7 +32,7 @@ DCTERMS, OWL, PROV, RDF = (OxNamespace(n) for n in (ns.DCTERMS, ns.OWL, ns.PROV,
 RDFS, SKOS, XSD = (OxNamespace(n) for n in (ns.RDFS, ns.SKOS, ns.XSD))
 @cache
 def concept(scheme: str, name: str) -> ox.NamedNode:
-    """A SKOS concept IRI (:func:`loaders.namespaces.concept`) as a pyoxigraph term."""
+    """A SKOS concept IRI (:func:`loaders.kernel.namespaces.concept`) as a pyoxigraph term."""
     return ox.NamedNode(str(ns.concept(scheme, name)))
 
 
@@ -42,7 +42,7 @@ def _datatype(iri: str) -> ox.NamedNode:
 
 
 def _literal(value: RdflibLiteral | None) -> ox.Literal | None:
-    """A date parsed by :mod:`loaders.tables` as a pyoxigraph literal."""
+    """A date parsed by :mod:`loaders.pipeline.tables` as a pyoxigraph literal."""
     if value is None:
         return None
     return ox.Literal(str(value), datatype=_datatype(value.datatype))

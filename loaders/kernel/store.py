@@ -28,11 +28,11 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from loaders.errors import StoreError
-from loaders.namespaces import PREFIXES
+from loaders.kernel.errors import StoreError
+from loaders.kernel.namespaces import PREFIXES
 
 _COMPLETE_MARKER = "BUILD.json"
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The folder holding the ``loaders`` package (the child of :func:`_memory_copy` runs there)."""
 
 
@@ -47,7 +47,7 @@ def _memory_copy(path: Path) -> ox.Store:
     in its first bulk load (every write answered 503 after ``C2C_UPDATE_TIMEOUT``). The
     in-memory store starts no thread."""
     child = subprocess.Popen(  # this interpreter, a fixed module, a folder path
-        [sys.executable, "-m", "loaders.store_dump", str(path)], cwd=_PACKAGE_ROOT,
+        [sys.executable, "-m", "loaders.kernel.store_dump", str(path)], cwd=_PACKAGE_ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None
     memory = ox.Store()
@@ -72,8 +72,8 @@ def _memory_copy(path: Path) -> ox.Store:
 
 def write_folder(folder: str, out: Any) -> None:
     """Write the store in *folder* to the binary stream *out* for :func:`_memory_copy` (run by
-    ``python -m loaders.store_dump`` in a process of its own): a first line with the JSON list
-    of its named graphs (N-Triples terms, empty graphs included), then every quad as N-Quads.
+    ``python -m loaders.kernel.store_dump`` in a process of its own): a first line with the JSON
+    list of its named graphs (N-Triples terms, empty graphs included), then every quad as N-Quads.
     Opened read-only, so a served folder can be read while it serves."""
     store = ox.Store.read_only(folder)
     out.write(json.dumps([str(graph) for graph in store.named_graphs()]).encode() + b"\n")
@@ -113,7 +113,7 @@ class OxigraphStore:
 
     * a finished c2c build (``"default_graph": "union"``): the stored default graph, which the
       build and every write materialise as the set of distinct triples of the data graphs
-      (:mod:`loaders.dataset`), and as named graphs the data graphs only; a metadata graph
+      (:mod:`loaders.kernel.dataset`), and as named graphs the data graphs only; a metadata graph
       (VoID) is visible to a query that names it by its full IRI, never to ``GRAPH ?g``;
     * a store in the conformance profile (``"default_graph": "separate"``): a plain SPARQL
       store, the stored default graph and every named graph;

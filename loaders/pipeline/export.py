@@ -33,12 +33,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loaders import assets
-from loaders.backends import open_configured
-from loaders.config import Settings
-from loaders.namespaces import PREFIXES, Minter
-from loaders.results import media_type_of
-from loaders.store import OxigraphStore
+from loaders.kernel import assets
+from loaders.kernel.backends import open_configured
+from loaders.kernel.config import Settings
+from loaders.kernel.namespaces import PREFIXES, Minter
+from loaders.kernel.results import media_type_of
+from loaders.kernel.store import OxigraphStore
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -104,13 +104,13 @@ def _twinning_csv(store: OxigraphStore) -> bytes:
 
 def export(settings: Settings, out: Path, *, progress: bool = False) -> list[Distribution]:
     """Write the dumps of the current store into *out*; return what was written. *progress*
-    draws a bar: canonicalisation, then the files written (:mod:`loaders.progress`)."""
-    from loaders.progress import bar
+    draws a bar: canonicalisation, then the files written (:mod:`loaders.kernel.progress`)."""
+    from loaders.kernel.progress import bar
 
     minter = Minter(settings.base_iri)
     store = open_configured(settings)
     if not isinstance(store, OxigraphStore):  # a remote store: its served version, copied
-        from loaders.remote_store import remote_dataset
+        from loaders.kernel.remote_store import remote_dataset
 
         store = remote_dataset(store)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,25 +1,24 @@
 """The ``c2c`` command: build, validate, serve, query, export, import, docs.
 
-Every error a user can cause is a :class:`loaders.errors.C2CError`; :func:`main` prints its
+Every error a user can cause is a :class:`loaders.kernel.errors.C2CError`; :func:`main` prints its
 one-line message to stderr and exits with its code, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from loaders import __version__
-from loaders.config import Settings
-from loaders.errors import C2CError, InputError, Location, ServeError
-from loaders.import_kinds import file_kinds
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import C2CError, InputError, Location
+from loaders.pipeline.import_kinds import file_kinds
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from loaders.build import build
+    from loaders.pipeline.build import build
 
     summary = build(settings, progress=not args.quiet and sys.stderr.isatty())
     print(summary.text())
@@ -30,8 +29,8 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Publish the current build of ``C2C_STORE`` to the remote store of ``C2C_STORE_URL``:
-    staged, then switched in one update (:func:`loaders.remote_store.publish_current`)."""
-    from loaders.remote_store import publish_current
+    staged, then switched in one update (:func:`loaders.kernel.remote_store.publish_current`)."""
+    from loaders.kernel.remote_store import publish_current
 
     def pause() -> None:  # test hook: stop before the switch until told to go on
         print("c2c publish: staged, waiting before the switch", file=sys.stderr, flush=True)
@@ -45,8 +44,8 @@ def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from rdflib import Graph
 
-    from loaders.curated import read_curated
-    from loaders.namespaces import Minter
+    from loaders.kernel.namespaces import Minter
+    from loaders.pipeline.curated import read_curated
     from loaders.validate import report_graph, report_text, validate_data
 
     graphs: list[Graph] = []
@@ -75,7 +74,11 @@ def _parse_rdf(path: Path):
     from rdflib import Graph
     from rdflib.util import guess_format
 
-    from loaders.rdf_input import parse_jsonld_offline, read_bytes, refuse_entity_declarations
+    from loaders.kernel.rdf_input import (
+        parse_jsonld_offline,
+        read_bytes,
+        refuse_entity_declarations,
+    )
 
     fmt = guess_format(str(path))
     if fmt is None:
@@ -99,65 +102,14 @@ def _parse_rdf(path: Path):
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve with gunicorn as a child process in a session of its own: the port is checked
-    before anything says "serving", and Ctrl-C (or SIGTERM) stops gunicorn and ends with one
-    line instead of gunicorn's shutdown log."""
-    import signal
-    import subprocess
+    from endpoint.serve import serve
 
-    from loaders.backends import open_configured
-
-    open_configured(settings).query("ASK {}")  # fail early, readably
-    _check_port(settings.host, settings.port)
-    env = dict(os.environ)
-    env.update({"C2C_STORE": str(Path(settings.store).resolve()),
-                "C2C_DUMPS": str(Path(settings.dumps).resolve()),
-                "C2C_HOST": settings.host, "C2C_PORT": str(settings.port),
-                "C2C_WORKERS": str(settings.workers)})
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:endpoint.gunicorn_conf",
-            "--log-level", "warning", "endpoint.app:create_app()"]
-    server = subprocess.Popen(argv, env=env, start_new_session=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
-    print(f"serving http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", flush=True)
-    try:
-        code = server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        print("c2c serve: stopped", file=sys.stderr)
-        return 0
-    if code not in (0, -signal.SIGTERM):
-        raise ServeError(f"gunicorn exited with {code} (its log is above)")
-    return 0
-
-
-def _check_port(host: str, port: int) -> None:
-    """Raise :class:`ServeError` unless *host*:*port* can be bound now."""
-    import socket
-
-    if not 0 < port < 65536:
-        raise ServeError(f"port {port} is not between 1 and 65535 (--port or C2C_PORT)")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise ServeError(f"{host}: cannot resolve this address ({exc.strerror or exc})") \
-            from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise ServeError(f"{host}:{port}: cannot listen here ({exc.strerror}); choose "
-                             "another with --port or C2C_PORT") from None
+    return serve(settings)
 
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from loaders.backends import open_configured
-    from loaders.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format, serialize
+    from loaders.kernel.backends import open_configured
+    from loaders.kernel.results import GRAPH_FORMATS, SOLUTION_FORMATS, find_format, serialize
 
     text = args.query
     if text.startswith("@"):
@@ -189,8 +141,8 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from loaders.export import export
-    from loaders.progress import wanted
+    from loaders.kernel.progress import wanted
+    from loaders.pipeline.export import export
 
     out = Path(args.out) if args.out else settings.dumps
     for d in export(settings, out, progress=wanted()):
@@ -200,7 +152,7 @@ def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from loaders.importers import run_import, save_and_apply
-    from loaders.progress import wanted
+    from loaders.kernel.progress import wanted
 
     country = args.country.upper() if args.country else None
     if args.endpoint:  # the live reader: loaders/importers/wikidata_sparql.py
@@ -247,7 +199,7 @@ def _dry_run_report(args: argparse.Namespace, result) -> Path:
 
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from loaders.docs import render_docs
-    from loaders.progress import wanted
+    from loaders.kernel.progress import wanted
 
     for path in render_docs(Path(args.out), progress=wanted()):
         print(path)

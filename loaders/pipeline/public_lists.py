@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from loaders.namespaces import ascii_words
+from loaders.kernel.namespaces import ascii_words
 
 #: Wikipedia ``country`` strings per ISO code, for the countries c2c curates.
 WIKIPEDIA_COUNTRIES = {

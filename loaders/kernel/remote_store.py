@@ -1,25 +1,26 @@
-"""A remote SPARQL 1.1 server behind :class:`loaders.store.GraphStore`, and the atomic publish.
+"""A remote SPARQL 1.1 server behind :class:`loaders.kernel.store.GraphStore`, and the atomic
+publish.
 
 :class:`RemoteStore` speaks the SPARQL 1.1 Protocol (queries, updates) and the Graph Store
 Protocol (loading staged graphs) over HTTP with a client-side deadline on every request; it
 returns pyoxigraph's result objects (``QuerySolutions``, ``QueryBoolean``, a list of
 ``Triple``), so the endpoint and the pages read its answers as they read the embedded store's.
 An engine that cannot be reached, answers 5xx, or does not answer before the deadline raises
-:class:`StoreUnavailable` (a :class:`loaders.errors.StoreError`: 503 problem+json at the
+:class:`StoreUnavailable` (a :class:`loaders.kernel.errors.StoreError`: 503 problem+json at the
 endpoint), never a half answer.
 
 How c2c lays its dataset out on the remote store (engine-independent, see README "Store
 backends"):
 
 * every named graph of a build under its own IRI (data graphs, VoID);
-* the materialised default graph (the set union of the data graphs, :mod:`loaders.dataset`)
+* the materialised default graph (the set union of the data graphs, :mod:`loaders.kernel.dataset`)
   as the named graph ``{base}graph/dataset/default``, never in the engine's own default graph:
   every query c2c sends names its dataset explicitly (``default-graph-uri`` that graph,
   ``named-graph-uri`` the data graphs), so whether the engine's default graph is the union of
   all graphs (Virtuoso, ``oxigraph serve --union-default-graph``) or a graph of its own does
   not matter, and staged graphs of a publish are never visible to ``GRAPH ?g``;
 * the publication record, ``{base}graph/publication``: the served version and its
-  ``BUILD.json`` (:class:`loaders.store.BuildInfo`) as a literal.
+  ``BUILD.json`` (:class:`loaders.kernel.store.BuildInfo`) as a literal.
 
 :func:`publish` loads a build's graphs under staging names ``{base}graph/staging/{version}/…``
 (Graph Store ``PUT``, one request per graph: a publish killed here leaves only staging graphs,
@@ -45,9 +46,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders.errors import ConfigError, StoreError
-from loaders.namespaces import PREFIXES
-from loaders.store import BuildInfo, OxigraphStore
+from loaders.kernel.errors import ConfigError, StoreError
+from loaders.kernel.namespaces import PREFIXES
+from loaders.kernel.store import BuildInfo, OxigraphStore
 
 _RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 _OWL_VERSION = "http://www.w3.org/2002/07/owl#versionInfo"
@@ -375,7 +376,7 @@ class RemoteStore:
               named_graphs: list[str] | None = None,
               substitutions: dict[str, Any] | None = None,
               base_iri: str | None = None) -> Any:
-        """Run a query over the dataset of :class:`loaders.store.OxigraphStore` (the
+        """Run a query over the dataset of :class:`loaders.kernel.store.OxigraphStore` (the
         materialised default graph, the data graphs as named graphs)."""
         text = substitute(sparql, substitutions) if substitutions else sparql
         accept = _ACCEPT
@@ -564,7 +565,7 @@ def publish_current(settings: Any, *, before_switch: Callable[[], None] | None =
                     ) -> BuildInfo:
     """Publish the current build of ``C2C_STORE`` (complete and validated: ``c2c build``
     made it) to the remote store of ``C2C_STORE_URL``; returns what was published."""
-    from loaders.store import StoreLocation
+    from loaders.kernel.store import StoreLocation
 
     if not settings.store_url:
         raise ConfigError("set C2C_STORE_URL to the remote store to publish to")

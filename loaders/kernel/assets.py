@@ -36,6 +36,12 @@ def query(name: str) -> str:
     return (files("loaders") / "queries" / name).read_text(encoding="utf-8")
 
 
+def page_query(name: str) -> str:
+    """The text of ``endpoint/queries/{name}``: a query of the pages or the search, which
+    only the endpoint runs."""
+    return (files("endpoint") / "queries" / name).read_text(encoding="utf-8")
+
+
 def queries_in(folder: str) -> list[tuple[str, str]]:
     """``(name, text)`` of every ``.rq`` file in ``loaders/queries/{folder}``, sorted by name."""
     root = files("loaders") / "queries" / folder

@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from loaders.errors import InputError, Location
+from loaders.kernel.errors import InputError, Location
 
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")

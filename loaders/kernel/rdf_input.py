@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loaders.errors import InputError, Location
+from loaders.kernel.errors import InputError, Location
 
 _DECLARATION = "<!ENTITY"
 _ENCODED = tuple(_DECLARATION.encode(codec) for codec in

@@ -1,7 +1,7 @@
 """The public twinning lists in ``data/public``, imported by every ``c2c build``.
 
 ``data/public`` holds the China-related extracts of the public lists (made by
-:mod:`loaders.public_extract`; origin, licence and snapshot date in its README). The build
+:mod:`loaders.pipeline.public_extract`; origin, licence and snapshot date in its README). The build
 imports each one through the importers' own entry point (:func:`loaders.importers.run_import`,
 the same reconciliation as ``c2c import … --country CN``) into its own source graph, with the
 list's licence, and its own links graph: :func:`stage_public` is the build's one call.
@@ -10,7 +10,7 @@ The reconciliation decisions — every place mention of every list, its status, 
 the IRI it became — are the committed table ``data/public/crosswalk.csv``, sorted and
 deterministic, so that a diff shows what a changed list or a changed matcher does. The build
 recomputes them; ``tests/test_public_data.py`` requires the committed table to be what the
-build computes, and ``python -m loaders.public_data`` rewrites it.
+build computes, and ``python -m loaders.pipeline.public_data`` rewrites it.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from loaders import assets
-from loaders.config import Settings
 from loaders.importers import ImportResult, run_import
-from loaders.store import OxigraphStore
+from loaders.kernel import assets
+from loaders.kernel.config import Settings
+from loaders.kernel.store import OxigraphStore
 
 #: (import kind, file in data/public), in the order the build reads them
 PUBLIC_LISTS = (
@@ -158,9 +158,9 @@ _LICENCE_NAMES = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0",
 
 
 def main(argv: list[str]) -> int:
-    """``python -m loaders.public_data``: rewrite ``data/public/crosswalk.csv`` and print the
-    README's tables (of the lists, and of the current store if there is one)."""
-    from loaders.store import StoreLocation
+    """``python -m loaders.pipeline.public_data``: rewrite ``data/public/crosswalk.csv`` and print
+    the README's tables (of the lists, and of the current store if there is one)."""
+    from loaders.kernel.store import StoreLocation
 
     settings = Settings.from_env()
     imported = import_public(settings)

@@ -1,7 +1,7 @@
 """The China-related extracts of the public twinning lists, made from ``../shared/data``.
 
-A maintainer's tool, never run by the build: ``python -m loaders.public_extract SHARED OUT``
-writes into *OUT* (``data/public``) only the rows the graph uses — those with China on a side,
+A maintainer's tool, never run by the build: ``python -m loaders.pipeline.public_extract SHARED
+OUT`` writes into *OUT* (``data/public``) only the rows the graph uses — those with China on a side,
 decided exactly as ``c2c import … --country CN`` decides it (the same readers, the same
 country normalisation) — unchanged, in the order of the original file:
 
@@ -68,7 +68,7 @@ def extracts(shared: Path) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m loaders.public_extract SHARED_DATA_FOLDER OUT_FOLDER",
+        print("usage: python -m loaders.pipeline.public_extract SHARED_DATA_FOLDER OUT_FOLDER",
               file=sys.stderr)
         return 2
     shared, out = Path(argv[0]), Path(argv[1])
