@@ -54,29 +54,32 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
-def _float(env: dict[str, str], name: str, default: float) -> float:
+def _number(env: dict[str, str], name: str) -> float | None:
+    """The number in *name*, or None where it is unset or empty."""
     raw = env.get(name)
     if raw is None or raw == "":
-        return default
+        return None
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError:
         raise ConfigError(f"environment variable {name}={raw!r} is not a number") from None
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    value = _number(env, name)
+    if value is None:
+        return default
     if value <= 0:
-        raise ConfigError(f"environment variable {name}={raw!r} must be greater than 0")
+        raise ConfigError(f"environment variable {name}={env[name]!r} must be greater than 0")
     return value
 
 
 def _share(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
+    value = _number(env, name)
+    if value is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"environment variable {name}={raw!r} is not a number") from None
     if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"environment variable {name}={raw!r} must be between 0 and 1")
+        raise ConfigError(f"environment variable {name}={env[name]!r} must be between 0 and 1")
     return value
 
 

@@ -38,7 +38,7 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 def _memory_copy(path: Path) -> ox.Store:
     """An in-memory copy of the store folder *path*: its quads (blank node labels kept) and its
-    named graphs, empty ones too, read by a child process that streams them through a pipe.
+    named graphs, empty ones too, read by a child process that writes them to its output.
 
     This process never opens the folder, because opening a RocksDB folder starts RocksDB's
     thread pool in the opening process for good, and a process forked from one with threads
@@ -46,25 +46,16 @@ def _memory_copy(path: Path) -> ox.Store:
     and write process: after it had copied the build in place, the write process hung for ever
     in its first bulk load (every write answered 503 after ``C2C_UPDATE_TIMEOUT``). The
     in-memory store starts no thread."""
-    child = subprocess.Popen(  # this interpreter, a fixed module, a folder path
+    child = subprocess.run(  # this interpreter, a fixed module, a folder path
         [sys.executable, "-m", "loaders.kernel.store_dump", str(path)], cwd=_PACKAGE_ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert child.stdout is not None and child.stderr is not None
+        capture_output=True, check=False)
+    header, _, quads = child.stdout.partition(b"\n")
+    if child.returncode != 0 or not header:
+        error = child.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"]
+        raise StoreError(f"{path}: cannot copy the Oxigraph store into memory: {error[-1]}")
     memory = ox.Store()
-    try:
-        graphs = json.loads(child.stdout.readline() or b"null")
-        if graphs is not None:
-            memory.bulk_extend(ox.parse(child.stdout, format=ox.RdfFormat.N_QUADS))
-    except (SyntaxError, ValueError) as exc:
-        child.kill()  # it may be blocked writing the rest
-        graphs, failure = None, str(exc)
-    else:
-        failure = ""
-    error = child.stderr.read().decode("utf-8", "replace").strip()
-    if child.wait() != 0 or graphs is None:
-        last = (error.splitlines() or [failure or "no output"])[-1]
-        raise StoreError(f"{path}: cannot copy the Oxigraph store into memory: {last}")
-    for name in graphs:
+    memory.bulk_extend(ox.parse(quads, format=ox.RdfFormat.N_QUADS))
+    for name in json.loads(header):
         memory.add_graph(ox.BlankNode(name[2:]) if name.startswith("_:")
                          else ox.NamedNode(name[1:-1]))
     return memory
