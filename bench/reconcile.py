@@ -113,16 +113,12 @@ def geocode_shown_wrong(gazetteer: Gazetteer, mention, entry, point) -> str | No
 
 def measure(result, points, gazetteer: Gazetteer) -> dict:
     statuses = Counter(status for _, status in result.row_mentions)
-    by_row = defaultdict(dict)
-    for r in result.mentions:
-        by_row[(r.mention.name, r.mention.country, r.mention.qid)] = r
     far, checked, far_rows, wrong_geocodes = 0, 0, [], []
     rows = result.pairs
-    for pair in rows:
+    for pair, recs in zip(rows, result.sides, strict=True):
         touched = False
         compared = False
-        for side, mention in (("a", pair.a), ("b", pair.b)):
-            rec = by_row.get((mention.name, mention.country, mention.qid))
+        for side, mention, rec in (("a", pair.a, recs[0]), ("b", pair.b, recs[1])):
             point = points(pair, side, mention)
             if rec is None or rec.match.entry is None or point is None:
                 continue

@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from bench.reconcile import geocodes
-from loaders.importers import _ident
 from loaders.importers.reconcile import distance
 from loaders.kernel.config import Settings
 from loaders.pipeline.public_data import import_public, public_folder
@@ -32,9 +31,7 @@ def sample(n: int = 60, seed: int = 7, shared: Path | None = None) -> list[dict]
         if shared and (shared / "twin_cities_wikipedia_pairs_geocoded.csv").is_file() else {}
     pairs: dict[tuple[str, str], dict] = {}
     for name, result in import_public(settings):
-        cache = {_ident(r.mention): r for r in result.mentions}
-        for pair in result.pairs:
-            sides = [cache[_ident(m)] for m in (pair.a, pair.b)]
+        for pair, sides in zip(result.pairs, result.sides, strict=True):
             if any(s.iri is None for s in sides) or sides[0].iri == sides[1].iri:
                 continue
             key = tuple(sorted(str(s.iri) for s in sides))

@@ -54,14 +54,16 @@ def test_competency_question(cq, name: str, text: str) -> None:
 
 def test_2000s_questions_are_answered_from_real_data(store) -> None:
     """The dated Sino-Russian agreements of the 2000s are curated, each from the page that
-    dates it: Hohhot-Ulan-Ude (6 December 2000), Hegang-Birobidzhan (2001), Harbin-Yakutsk
-    (2007), Kaifeng-Omsk (3 August 2009, RIA Novosti); only Kaifeng is in a Central-region
-    province (Henan) by the NBS division, so cq17 answers it alone."""
+    dates it: Changchun-Ulan-Ude (27 September 2000, the Jilin provincial government),
+    Hohhot-Ulan-Ude (6 December 2000), Hegang-Birobidzhan (2001), Harbin-Yakutsk (2007),
+    Kaifeng-Omsk (3 August 2009, RIA Novosti); only Kaifeng is in a Central-region province
+    (Henan) by the NBS division, so cq17 answers it alone."""
     questions = dict(QUESTIONS)
     got = answer(store, questions["cq01-cn-ru-twinnings-2000s-period.rq"])
     assert {(r["chineseCity"], r["russianCity"], r["date"]) for r in got} == {
+        ("Changchun", "Ulan-Ude", "2000-09-27"),
         ("Hohhot", "Ulan-Ude", "2000-12-06"), ("Hegang", "Birobidzhan", "2001"),
         ("Harbin", "Yakutsk", "2007"), ("Kaifeng", "Omsk", "2009-08-03")}
-    assert len(got) == 4  # one source per date: no agreement answered twice
+    assert len(got) == 5  # one source per date: no agreement answered twice
     got = answer(store, questions["cq17-central-region-cn-ru-2000s.rq"])
     assert [(r["chineseCity"], r["russianCity"]) for r in got] == [("Kaifeng", "Omsk")]

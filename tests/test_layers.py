@@ -43,6 +43,7 @@ PIPELINE = {"loaders.pipeline", "loaders.pipeline.build", "loaders.pipeline.cura
             "loaders.importers.countries",
             "loaders.importers.extract", "loaders.importers.gazetteer",
             "loaders.importers.places", "loaders.importers.readers",
+            "loaders.importers.pair_overrides",
             "loaders.importers.reconcile", "loaders.importers.wikidata_sparql"}
 #: The command line, the top layer: ``c2c`` runs the pipeline and serves the endpoint (``c2c
 #: serve`` calls :mod:`endpoint.serve`). Nothing imports it.

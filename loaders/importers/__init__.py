@@ -29,6 +29,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF
 
 from loaders.importers.gazetteer import Gazetteer, Match
+from loaders.importers.pair_overrides import PairOverride, for_list, require_used
 from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair
 from loaders.importers.reconcile import reconcile, wikidata_entry
@@ -63,6 +64,9 @@ class ImportResult:
     row_mentions: list[tuple[str | None, str]] = field(default_factory=list)
     """(country, status) of every place mention of every row, repeats included."""
     pairs: list[Pair] = field(default_factory=list)
+    sides: list[tuple[Reconciled, Reconciled]] = field(default_factory=list)
+    """The two reconciled sides of each of :attr:`pairs`, in order (a side a pair override
+    pinned is not the name's answer elsewhere)."""
 
     def counts(self, country: str | None = None) -> Counter:
         """Statuses of the distinct places mentioned (of *country*, or all)."""
@@ -153,18 +157,15 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
     writer = PlaceWriter(places, links, minter, gazetteer, places_source)
     agreements: dict[str, URIRef] = {}
     skipped: list[tuple[Pair, str]] = []
-    cache = _reconcile_all(pairs, gazetteer, progress=progress)
+    cache, keys = _reconcile_all(pairs, gazetteer, path.name, country, progress=progress)
     mentions = list(cache.values())
     for result in mentions:
         if result.match.status == "matched" and result.match.entry is not None:
             result.iri = writer.place(result.match.entry)
 
-    def place(mention: Mention) -> Reconciled:
-        return cache[_ident(mention)]
-
     row_mentions: list[tuple[str | None, str]] = []
-    for pair in pairs:
-        a, b = place(pair.a), place(pair.b)
+    sides = [(cache[key_a], cache[key_b]) for key_a, key_b in keys]
+    for pair, (a, b) in zip(pairs, sides, strict=True):
         row_mentions += [(pair.a.country, a.match.status), (pair.b.country, b.match.status)]
         if a.iri is None or b.iri is None:
             skipped.append((pair, "; ".join(r.match.reason for r in (a, b) if r.iri is None)))
@@ -190,26 +191,52 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
         if pair.end is not None:  # an end time: the agreement ended, says this source
             data.add((node, C2C.status, concept("agreement-status", "ended")))
     return ImportResult(key, [data, links, places], mentions, len(pairs), len(agreements), skipped,
-                        row_mentions, pairs)
+                        row_mentions, pairs, sides)
 
 
 def _ident(mention: Mention) -> tuple:
     return (mention.qid, mention.name, mention.country, mention.lat, mention.lon)
 
 
-def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer, *, progress: bool = False
-                   ) -> dict[tuple, Reconciled]:
-    """Every distinct mention reconciled once, in the order of the file. A place a Wikidata
-    QID was linked to by its label and point (a GeoNames town, a region) that another QID of
-    the same file also reached goes back to a place of its own for each QID: two QIDs never
-    end up on one place."""
+def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer, list_name: str,
+                   country: str | None = None, *, progress: bool = False
+                   ) -> tuple[dict[tuple, Reconciled], list[tuple[tuple, tuple]]]:
+    """Every distinct mention reconciled once, in the order of the file; returns them by key
+    and the keys of each pair's two sides.
+
+    The pair overrides of *list_name* (``data/gazetteer/pair_overrides.csv``,
+    :mod:`loaders.importers.pair_overrides`) come first: the side of a pair a row names is
+    that row's place, a mention of its own (the same name in another pair is reconciled as
+    usual); a row of this list that matches no pair is an error naming its file and row.
+    A place a Wikidata QID was linked to by its label and point (a GeoNames town, a region)
+    that another QID of the same file also reached goes back to a place of its own for each
+    QID: two QIDs never end up on one place."""
     from loaders.kernel.progress import bar
 
+    overrides = for_list(gazetteer.pair_overrides, list_name, country)
+    used: set[int] = set()
     cache: dict[tuple, Reconciled] = {}
+    keys: list[tuple[tuple, tuple]] = []
     for pair in bar(pairs, desc="reconcile", unit="pair", enabled=progress):
+        pinned = {}
+        for override in overrides:
+            if (side := override.side(pair)) is not None:
+                pinned[id(side)] = override
+                used.add(override.row)
+        sides = []
         for mention in (pair.a, pair.b):
-            if _ident(mention) not in cache:
-                cache[_ident(mention)] = Reconciled(mention, reconcile(mention, gazetteer))
+            override = pinned.get(id(mention))
+            if override is None:
+                key = _ident(mention)
+                if key not in cache:
+                    cache[key] = Reconciled(mention, reconcile(mention, gazetteer))
+            else:
+                key = ("pair override", override.row, *_ident(mention))
+                if key not in cache:
+                    cache[key] = Reconciled(mention, _pinned(mention, override, gazetteer))
+            sides.append(key)
+        keys.append((sides[0], sides[1]))
+    require_used(overrides, used, list_name)
     qids: dict[str, set[str]] = {}
     for r in cache.values():
         if r.match.entry is not None and r.mention.qid:
@@ -224,7 +251,14 @@ def _reconcile_all(pairs: list[Pair], gazetteer: Gazetteer, *, progress: bool = 
                                f"{len(qids[entry.key])} QIDs of this file "
                                f"({', '.join(sorted(qids[entry.key]))}), so each keeps a "
                                "place of its own")
-    return cache
+    return cache, keys
+
+
+def _pinned(mention: Mention, override: PairOverride, gazetteer: Gazetteer) -> Match:
+    entry = gazetteer.entry(override.target)
+    assert entry is not None  # checked when the file was read
+    return Match.of(entry, f"pair override row {override.row} ({override.describe()}): "
+                    f"{override.reason} ({override.evidence})", decided_by="override")
 
 
 def imports_folder(settings: Settings) -> Path:

