@@ -51,6 +51,10 @@ def test_the_pair_decides_the_place_in_both_directions_and_nowhere_else(
     assert [(r.mention.name, r.match.entry.key) for r in pinned] == [("Hulunbuir", "cn-hailar")]
     assert "pair override row 2" in pinned[0].match.reason
     assert "https://baikal24.ru/" in pinned[0].match.reason
+    # the row names the lists the extract was made from too
+    source = a_list(tmp_path, ["Hulunbuir,China,Chita,Russia"],
+                    name="twin_cities_wikipedia_pairs.csv")
+    assert agreement_keys(run_import(settings, "wikipedia", source)) == {"cn-hailar--ru-chita"}
 
 
 def test_a_stale_pair_override_stops_the_import_naming_file_and_row(

@@ -4,9 +4,10 @@ the name alone — says which place is meant (``data/gazetteer/pair_overrides.cs
 A name override (``place_overrides.csv``) decides a name wherever a list writes it. Some names
 mean one place in one pair and another elsewhere: the Wikipedia list's ``Hulunbuir - Chita``
 is the tie Chita signed in 1992 with Hailar, a district of Hulunbuir since 2001, while its
-``Hulunbuir - Ulan-Ude`` is the prefecture's. A row of the file names the list (its file name),
-the pair as that list writes it (either direction matches), the place to use for the side
-``name``, the reason and the address of the evidence.
+``Hulunbuir - Ulan-Ude`` is the prefecture's. A row of the file names the lists it holds for
+(file names, ``;``-separated: the extract in ``data/public`` and the files of ``../shared/data``
+it was made from), the pair as they write it (either direction matches), the place to use for
+the side ``name``, the reason and the address of the evidence.
 
 The import kinds' reconciler (:func:`loaders.importers._reconcile_all`) is the one reader: a
 row whose list is being imported and that matches none of its pairs is an error naming this
@@ -31,8 +32,8 @@ COLUMNS = ("list", "name", "country", "partner", "partner_country", "target", "r
 
 @dataclass(frozen=True)
 class PairOverride:
-    """One row: in *list*, the mention *name* (*country*) paired with *partner*
-    (*partner_country*) is the place *target*."""
+    """One row: in the lists *list* (file names, ``;``-separated), the mention *name*
+    (*country*) paired with *partner* (*partner_country*) is the place *target*."""
 
     path: Path
     row: int
@@ -53,6 +54,10 @@ class PairOverride:
                                                                 self.partner_country):
                 return this
         return None
+
+    @property
+    def lists(self) -> set[str]:
+        return {name.strip() for name in self.list.split(";") if name.strip()}
 
     def describe(self) -> str:
         return f"{self.name} ({self.country}) – {self.partner} ({self.partner_country})"
@@ -91,9 +96,9 @@ def read(folder: Path, known: Callable[[str], object]) -> list[PairOverride]:
 
 def for_list(overrides: list[PairOverride], list_name: str,
              country: str | None = None) -> list[PairOverride]:
-    """The rows of the list *list_name* (a file name) that an import restricted to
+    """The rows for the list *list_name* (a file name) that an import restricted to
     *country* (or not restricted) must match."""
-    return [o for o in overrides if o.list == list_name
+    return [o for o in overrides if list_name in o.lists
             and (country is None or country in (o.country, o.partner_country))]
 
 
