@@ -21,13 +21,14 @@ from endpoint.admission import Admission
 from endpoint.caching import ResultCache
 from endpoint.dumps import Dumps
 from endpoint.executor import WARM_UP_QUERY, ExecutorCrashed, ExecutorPool, PoolBusy, QueryTimeout
+from endpoint.fastpath import FastPath
 from endpoint.front import blueprint as front_blueprint
 from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.jobs import Job
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.negotiation import negotiate
-from endpoint.problems import not_acceptable, problem
+from endpoint.problems import http_problem, not_acceptable, problem
 from endpoint.request_log import (  # noqa: F401 - QUERY_LOG, SLOW_LOG: names tests use
     QUERY_LOG,
     SLOW_LOG,
@@ -54,8 +55,6 @@ _LOGGED = {"sparql.sparql", "graph_store.graph_store"}
 _HEALTH_SECONDS = 5.0
 _FIRST_HEALTH_SECONDS = 30.0
 """How long /healthz waits for its query (the first time: for its executor to start too)."""
-_PROBLEM_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
-                  406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -108,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(search_blueprint)
     app.register_blueprint(front_blueprint)
     http.install(app, settings)
+    if settings.fast_path and remote is None and not settings.rate_limit:
+        app.wsgi_app = FastPath(app, app_state)  # plain /sparql queries below Flask
 
     @app.before_request
     def start_clock() -> None:
@@ -252,14 +253,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        """Every error Flask or Werkzeug raises (no route, wrong method, …) as problem+json."""
-        status = exc.code or 500
-        response = problem(status, _PROBLEM_KINDS.get(status, "http-error"),
-                           exc.name, exc.description or exc.name)
-        if status == 405 and exc.response is None:
-            allowed = getattr(exc, "valid_methods", None)
-            if allowed:
-                response.headers["Allow"] = ", ".join(allowed)
-        return response
+        return http_problem(exc)
 
     return app
