@@ -215,15 +215,14 @@ def _next_link(values: MultiDict, offset: int, limit: int, public_url: str) -> s
 def _answer(cached: CachedAnswer, etag: str | None, settings: Settings, modified: float
             ) -> Response:
     response = Response(cached.body, content_type=cached.content_type)
-    for name, value in cached.headers:
-        response.headers[name] = value
-    response.headers["Vary"] = "Accept, Accept-Encoding"
+    # appended in one go (each name is new to the response: Werkzeug's set() looks for it)
+    headers = [*cached.headers, ("Vary", "Accept, Accept-Encoding")]
     if etag is not None:
-        response.headers["ETag"] = etag
-        response.headers["Last-Modified"] = http_date(modified)
-        response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+        headers += [("ETag", etag), ("Last-Modified", http_date(modified)),
+                    ("Cache-Control", f"public, max-age={settings.cache_max_age}")]
     else:
-        response.headers["Cache-Control"] = "no-store"
+        headers.append(("Cache-Control", "no-store"))
+    response.headers.extend(headers)
     return response
 
 
