@@ -342,7 +342,7 @@ def remote_server(remote_store: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def run_gunicorn(settings: Settings, port: int, stderr: Path | None = None,
+def run_gunicorn(settings: Settings, port: int, *, stderr: Path | None = None,
                  **env_overrides: str) -> Iterator[str]:
     """Start gunicorn with the repository's gunicorn configuration over *settings*' store, on
     127.0.0.1:*port* (its stderr, the query log included, into the file *stderr* if given);
