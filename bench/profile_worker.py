@@ -2,13 +2,14 @@
 
     python -m bench.profile_worker [--store DIR] [--requests 2000] [--query 'ASK {...}'] [--top 30]
 
-Creates the app (``endpoint.app.create_app``, the ``C2C_*`` environment, the result cache off
-unless ``C2C_RESULT_CACHE_BYTES`` is set) with its real executor pool over the build in
-``--store`` (default: bench/research's store), waits for the executors by polling, then sends
-``--requests`` GETs through Flask's test client in this process under ``cProfile`` and prints
-the CPU time per request of this process (``resource.getrusage``: the request side, without
-gunicorn) and of the executors (their ``/proc/{pid}/stat`` ticks), and the functions with the
-most cumulative time. gunicorn's own share is what bench/research measures beyond this.
+Creates the app (``endpoint.app.create_app``, the ``C2C_*`` environment, the fast path of
+``C2C_FAST_PATH`` included, the result cache off unless ``C2C_RESULT_CACHE_BYTES`` is set) with
+its real executor pool over the build in ``--store`` (default: bench/research's store), waits
+for the executors by polling, then sends ``--requests`` GETs through Flask's test client (or,
+``--raw``, straight to the WSGI app) in this process under ``cProfile`` and prints the CPU time
+per request of this process (``resource.getrusage``: the request side, without gunicorn) and of
+the executors (their ``/proc/{pid}/stat`` ticks), and the functions with the most cumulative
+time. gunicorn's own share is what bench/research measures beyond this.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
+
+from werkzeug.test import EnvironBuilder
 
 from bench.processes import parent_pids
 
@@ -62,6 +65,9 @@ def main() -> None:
                         help="no cProfile: the plain CPU per request (for A/B runs)")
     parser.add_argument("--no-early", action="store_true",
                         help="without the early answer of cache hits and 304s (A/B)")
+    parser.add_argument("--raw", action="store_true",
+                        help="call the WSGI app with a prepared environ instead of Flask's test "
+                             "client (without the client's own cost)")
     parser.add_argument("--etag", action="store_true",
                         help="send the answer's ETag back (If-None-Match): every request a 304")
     args = parser.parse_args()
@@ -92,9 +98,20 @@ def main() -> None:
     profile = cProfile.Profile(time.process_time)  # CPU, not wall
     if not args.no_profile:
         profile.enable()
-    for _ in range(args.requests):
-        response = client.get(url, headers=headers)
-        assert response.status_code == (304 if args.etag else 200), response.data
+    if args.raw:
+        environ = EnvironBuilder(path="/sparql", query_string=url.partition("?")[2],
+                                 headers=headers).get_environ()
+        expected = "304" if args.etag else "200"
+
+        def start_response(status: str, _headers: list, _exc_info: object = None) -> None:
+            assert status.startswith(expected), status
+
+        for _ in range(args.requests):
+            b"".join(app(dict(environ, **{"wsgi.input": io.BytesIO()}), start_response))
+    else:
+        for _ in range(args.requests):
+            response = client.get(url, headers=headers)
+            assert response.status_code == (304 if args.etag else 200), response.data
     profile.disable()
     after, ticks_after = resource.getrusage(resource.RUSAGE_SELF), _ticks(children)
     own = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)

@@ -10,6 +10,7 @@ have the proxy set it: see the README).
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -62,14 +63,18 @@ class Admission:
                     del self._clients[client]
 
 
-def client_key(settings) -> str:
-    """Who sends this request: the bearer of the update token, or the remote address."""
-    import hmac
-
-    from flask import request
-
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+def client_of(settings, authorization: str | None, remote_addr: str | None) -> str:
+    """Who sends a request with this ``Authorization`` header from this address: the bearer of
+    the update token, or the remote address."""
+    scheme, _, token = (authorization or "").partition(" ")
     if settings.update_token and scheme.lower() == "bearer" and hmac.compare_digest(
             token.strip().encode(), settings.update_token.encode()):
         return "token-bearer"
-    return request.remote_addr or "unknown"
+    return remote_addr or "unknown"
+
+
+def client_key(settings) -> str:
+    """Who sends Flask's current request (:func:`client_of`)."""
+    from flask import request
+
+    return client_of(settings, request.headers.get("Authorization"), request.remote_addr)

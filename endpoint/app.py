@@ -11,9 +11,6 @@ once per request.
 from __future__ import annotations
 
 import json
-import logging
-import random
-import sys
 import time
 
 from flask import Flask, Response, g, has_request_context, render_template, request, send_file
@@ -24,14 +21,21 @@ from endpoint.admission import Admission
 from endpoint.caching import ResultCache
 from endpoint.dumps import Dumps
 from endpoint.executor import WARM_UP_QUERY, ExecutorCrashed, ExecutorPool, PoolBusy, QueryTimeout
+from endpoint.fastpath import FastPath
 from endpoint.front import blueprint as front_blueprint
 from endpoint.graph_store import blueprint as graph_store_blueprint
 from endpoint.jobs import Job
 from endpoint.linked_data import blueprint as linked_data_blueprint
 from endpoint.metrics import Metrics
 from endpoint.negotiation import negotiate
-from endpoint.problems import executor_crashed, not_acceptable, problem, query_memory, query_timeout
-from endpoint.running import Overloaded
+from endpoint.problems import http_problem, not_acceptable, problem
+from endpoint.request_log import (  # noqa: F401 - QUERY_LOG, SLOW_LOG: names tests use
+    QUERY_LOG,
+    SLOW_LOG,
+    configure_logging,
+    record,
+)
+from endpoint.running import Overloaded, failure_response
 from endpoint.search import blueprint as search_blueprint
 from endpoint.service import graph_response, void_graph
 from endpoint.sparql import blueprint as sparql_blueprint
@@ -39,7 +43,7 @@ from endpoint.state import AppState
 from endpoint.state import install as install_state
 from endpoint.store import ServedStore
 from endpoint.vendor import NODE_MODULES, VENDOR, YASGUI, maps_available, yasgui_available
-from endpoint.worker import arrival
+from endpoint.worker import started
 from loaders import __version__
 from loaders.kernel.config import Settings
 from loaders.kernel.errors import StoreError
@@ -47,33 +51,16 @@ from loaders.kernel.remote_store import RemoteStore
 from loaders.kernel.results import Format
 from loaders.kernel.store import StoreLocation
 
-QUERY_LOG = logging.getLogger("c2c.query")
-SLOW_LOG = logging.getLogger("c2c.query.slow")
 _LOGGED = {"sparql.sparql", "graph_store.graph_store"}
 _HEALTH_SECONDS = 5.0
 _FIRST_HEALTH_SECONDS = 30.0
 """How long /healthz waits for its query (the first time: for its executor to start too)."""
-_PROBLEM_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
-                  406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}
-
-
-def _configure_logging() -> None:
-    """One handler, on the query log. The slow-query log is its child and propagates to it: it
-    had a handler of its own too, so each slow query was written twice."""
-    if not QUERY_LOG.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        QUERY_LOG.addHandler(handler)
-    QUERY_LOG.setLevel(logging.INFO)
-    SLOW_LOG.setLevel(logging.INFO)
-    for extra in list(SLOW_LOG.handlers):
-        SLOW_LOG.removeHandler(extra)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for *settings* (default: the ``C2C_*`` environment)."""
     settings = settings or Settings.from_env()
-    _configure_logging()
+    configure_logging()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     remote = RemoteStore.from_settings(settings) if settings.store_url else None
@@ -120,36 +107,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(search_blueprint)
     app.register_blueprint(front_blueprint)
     http.install(app, settings)
+    if settings.fast_path and remote is None and not settings.rate_limit:
+        app.wsgi_app = FastPath(app, app_state)  # plain /sparql queries below Flask
 
     @app.before_request
     def start_clock() -> None:
-        g.c2c_started = arrival() or time.monotonic()  # deadlines count from the arrival
+        g.c2c_started = started()  # deadlines count from the arrival
         g.c2c_log = {}
 
     @app.after_request
     def log_and_count(response: Response) -> Response:
         if request.endpoint not in _LOGGED or request.method == "OPTIONS":
             return response
-        seconds = time.monotonic() - g.get("c2c_started", time.monotonic())
-        fields = g.get("c2c_log") or {}
-        app_state.metrics.count_request(response.status_code, seconds,
-                                        int(fields.get("rows") or 0))
-        response.headers["Server-Timing"] = f"total;dur={seconds * 1000:.1f}"
-        slow = seconds >= settings.slow_query_seconds
-        if not slow and response.status_code < 400 and settings.query_log_sample < 1.0 \
-                and random.random() >= settings.query_log_sample:  # noqa: S311 - a sample
-            return response
-        fields = dict(fields)
-        text = fields.pop("query", None) or fields.pop("update", None)
-        record = {"event": "request", "time": round(time.time(), 3), "method": request.method,
-                  "path": request.path, "client": request.remote_addr,
-                  "status": response.status_code, "duration_ms": round(seconds * 1000, 2),
-                  **fields}
-        QUERY_LOG.info(json.dumps(record, ensure_ascii=False))
-        if slow and text:
-            SLOW_LOG.warning(json.dumps({**record, "event": "slow-query", "text": text},
-                                        ensure_ascii=False))
-        return response
+        return record(app_state, response, g.get("c2c_started", time.monotonic()),
+                      g.get("c2c_log") or {}, request.method, request.path, request.remote_addr)
 
     if remote is not None:
         @app.after_request
@@ -264,29 +235,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         return send_file(found.path, mimetype=found.media_type, conditional=True, etag=True,
                          max_age=settings.cache_max_age)
 
+    # No store, or a read whose executor timed out or died, or for which the server had no
+    # room: raised by endpoint.running.run_read and answered by one function
+    # (endpoint.running.failure_response, which endpoint.fastpath calls too), the same way for
+    # every route that reads (SPARQL queries, Graph Store reads), each counted in /metrics.
     @app.errorhandler(StoreError)
-    def no_store(exc: StoreError) -> Response:
-        return problem(503, "store-unavailable", "No store to serve", str(exc))
-
-    # A read's executor timed out or died, or the server had no room for it: raised by
-    # endpoint.running.run_read and answered here, once, for every route that reads (SPARQL
-    # queries, Graph Store reads), each counted in /metrics.
     @app.errorhandler(Overloaded)
-    def overloaded(exc: Overloaded) -> Response:
-        return exc.response
-
     @app.errorhandler(QueryTimeout)
-    def read_timed_out(_exc: QueryTimeout) -> Response:
-        app_state.metrics.count("timeouts")
-        app_state.metrics.count("executor_restarts")
-        return query_timeout(settings.query_timeout)
-
     @app.errorhandler(ExecutorCrashed)
-    def read_failed(exc: ExecutorCrashed) -> Response:
-        app_state.metrics.count("executor_restarts")
-        if exc.out_of_memory:
-            return query_memory(settings.query_memory_mb)
-        return executor_crashed()
+    def read_failed(exc: Exception) -> Response:
+        return failure_response(exc, app_state)
 
     @app.errorhandler(413)
     def too_large(_exc: object) -> Response:
@@ -295,14 +253,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        """Every error Flask or Werkzeug raises (no route, wrong method, …) as problem+json."""
-        status = exc.code or 500
-        response = problem(status, _PROBLEM_KINDS.get(status, "http-error"),
-                           exc.name, exc.description or exc.name)
-        if status == 405 and exc.response is None:
-            allowed = getattr(exc, "valid_methods", None)
-            if allowed:
-                response.headers["Allow"] = ", ".join(allowed)
-        return response
+        return http_problem(exc)
 
     return app

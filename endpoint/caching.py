@@ -14,8 +14,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from flask import Request
-
 
 def etag_for(*parts: object) -> str:
     """A strong entity tag for the representation that *parts* determine."""
@@ -27,9 +25,8 @@ def http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
-def not_modified(request: Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` names *etag* (or its gzip variant, or ``*``)."""
-    header = request.headers.get("If-None-Match")
+def not_modified(header: str | None, etag: str) -> bool:
+    """Whether the ``If-None-Match`` *header* names *etag* (or its gzip variant, or ``*``)."""
     if not header:
         return False
     bare = etag.strip('"')

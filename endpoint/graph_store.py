@@ -70,7 +70,7 @@ def _read(settings: Settings, graph: str | None) -> Response:
     headers = {"ETag": etag, "Last-Modified": http_date(info.finished),
                "Cache-Control": f"public, max-age={settings.cache_max_age}",
                "Vary": "Accept, Accept-Encoding"}
-    if not_modified(request, etag):
+    if not_modified(request.headers.get("If-None-Match"), etag):
         return Response(status=304, headers=headers)
     job = Job("graph", str(build), graph=graph, graph_format=fmt.name)
     answer = run_read(job, settings)  # failures: the app's error handlers (read_failed)

@@ -1,14 +1,22 @@
-"""gunicorn's threaded worker, with gunicorn's own error answers as problem+json.
+"""gunicorn's threaded worker, with gunicorn's own error answers as problem+json and a
+heartbeat once a second.
 
 gunicorn answers a request it cannot parse (a request line with raw non-ASCII bytes, a header
 over its size limit, a broken chunk) itself, before the application sees it, with a small
 HTML page. :class:`ProblemWorker` makes those answers ``application/problem+json`` like every
-other error of the endpoint, with the same status and reason; nothing else changes.
+other error of the endpoint, with the same status and reason.
+
+gunicorn's ``gthread`` loop tells the arbiter it is alive (``notify``: an ``os.utime`` of its
+heartbeat file) at every turn of its event loop, two or three times per request (issue 21).
+The arbiter only needs it once per ``timeout`` (``endpoint/gunicorn_conf.py``: over 30 s),
+and the loop turns at least once a second (its ``select`` waits 1 s at most), so
+:class:`ProblemWorker` passes it on at most once a second.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
@@ -31,6 +39,15 @@ def write_problem(sock, status_int: int, reason: str, mesg: str) -> None:
 class ProblemWorker(ThreadWorker):
     """``gthread`` whose parse-error answers are problem+json (see the module docstring)."""
 
+    HEARTBEAT_SECONDS = 1.0
+    _heartbeat = float("-inf")
+
     def init_process(self) -> None:
         util.write_error = write_problem  # this worker process only
         super().init_process()
+
+    def notify(self) -> None:
+        now = time.monotonic()
+        if now - self._heartbeat >= self.HEARTBEAT_SECONDS:
+            self._heartbeat = now
+            super().notify()

@@ -67,8 +67,8 @@ class RateLimiter:
             return None
 
 
-def _accepts_gzip() -> bool:
-    for part in request.headers.get("Accept-Encoding", "").split(","):
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").split(","):
         fields = [f.strip() for f in part.split(";")]
         if fields[0].lower() in ("gzip", "*"):
             q = next((f.split("=", 1)[1] for f in fields[1:] if f.startswith("q=")), "1")
@@ -84,6 +84,36 @@ def _add_vary(response: Response, value: str) -> None:
     if value.lower() not in (v.lower() for v in present):
         present.append(value)
     response.headers["Vary"] = ", ".join(present)
+
+
+def finish(response: Response, accept_encoding: str | None) -> Response:
+    """CORS headers, the page headers of HTML, and gzip when *accept_encoding* allows it: what
+    every response gets last, from Flask's hook and from :mod:`endpoint.fastpath` alike."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.direct_passthrough or response.status_code not in (200, 201):
+        return response
+    if "Content-Encoding" in response.headers or "Content-Range" in response.headers:
+        return response
+    _add_vary(response, "Accept-Encoding")
+    body = response.get_data()
+    if len(body) < _COMPRESS_MIN or not _accepts_gzip(accept_encoding):
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    etag = response.headers.get("ETag")
+    if etag and etag.endswith('"'):
+        response.headers["ETag"] = etag[:-1] + '-gzip"'
+    return response
+
+
+def uri_bytes(environ: dict) -> int:
+    """The length of the request's path and query string as the limit counts it."""
+    return len(environ.get("PATH_INFO", "").encode("latin-1", "replace")) + \
+        len(environ.get("QUERY_STRING", "").encode("latin-1", "replace")) + 1
 
 
 _READ_CHUNK = 65536
@@ -126,9 +156,7 @@ def install(app: Flask, settings: Settings) -> None:
     @app.before_request
     def limits() -> Response | None:
         environ = request.environ
-        uri_bytes = len(environ.get("PATH_INFO", "").encode("latin-1", "replace")) + \
-            len(environ.get("QUERY_STRING", "").encode("latin-1", "replace")) + 1
-        if uri_bytes > settings.max_url_bytes:
+        if uri_bytes(environ) > settings.max_url_bytes:
             return problem(414, "uri-too-long", "URI too long",
                            f"The limit is {settings.max_url_bytes} bytes; send long queries "
                            "by POST (application/sparql-query or a form).")
@@ -155,22 +183,4 @@ def install(app: Flask, settings: Settings) -> None:
 
     @app.after_request
     def cors_and_gzip(response: Response) -> Response:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED
-        if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-            response.headers["X-Content-Type-Options"] = "nosniff"
-        if response.direct_passthrough or response.status_code not in (200, 201):
-            return response
-        if "Content-Encoding" in response.headers or "Content-Range" in response.headers:
-            return response
-        _add_vary(response, "Accept-Encoding")
-        body = response.get_data()
-        if len(body) < _COMPRESS_MIN or not _accepts_gzip():
-            return response
-        response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
-        response.headers["Content-Encoding"] = "gzip"
-        etag = response.headers.get("ETag")
-        if etag and etag.endswith('"'):
-            response.headers["ETag"] = etag[:-1] + '-gzip"'
-        return response
+        return finish(response, request.headers.get("Accept-Encoding"))

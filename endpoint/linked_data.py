@@ -260,7 +260,7 @@ def _serve_document(iri: str, path: str, suffix: str) -> Response:
                "Content-Location": f"{path}.{'html' if fmt is HTML else fmt.name}"}
     if language:
         headers["Content-Language"] = "zh-Hans" if language == "zh-hans" else language
-    if not_modified(request, etag):
+    if not_modified(request.headers.get("If-None-Match"), etag):
         return Response(status=304, headers=headers)
     if fmt is HTML:
         body = _html(iri, path, statements, language or "en", page_number, offers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response
+from werkzeug.exceptions import HTTPException
 
 PROBLEM_BASE = "https://w3id.org/c2c/errors/"
 
@@ -51,4 +52,21 @@ def method_not_allowed(path: str, allow: str) -> Response:
     response = problem(405, "method-not-allowed", "Method not allowed",
                        f"{path} accepts {allow}.")
     response.headers["Allow"] = allow
+    return response
+
+
+_HTTP_PROBLEM_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
+                       406: "not-acceptable", 413: "payload-too-large",
+                       415: "unsupported-media-type"}
+
+
+def http_problem(exc: HTTPException) -> Response:
+    """Every error Flask or Werkzeug raises (no route, wrong method, …) as problem+json."""
+    status = exc.code or 500
+    response = problem(status, _HTTP_PROBLEM_KINDS.get(status, "http-error"),
+                       exc.name, exc.description or exc.name)
+    if status == 405 and exc.response is None:
+        allowed = getattr(exc, "valid_methods", None)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
     return response

@@ -17,9 +17,10 @@ from flask import Response, g
 from endpoint.admission import Refused, client_key
 from endpoint.executor import ExecutorCrashed, PoolBusy, QueryTimeout, TooManyLong, run_job
 from endpoint.jobs import Answer, Job
-from endpoint.problems import problem
-from endpoint.state import state
+from endpoint.problems import executor_crashed, problem, query_memory, query_timeout
+from endpoint.state import AppState, state
 from loaders.kernel.config import Settings
+from loaders.kernel.errors import StoreError
 from loaders.kernel.remote_store import StoreTimeout
 
 
@@ -40,22 +41,26 @@ def _retry(response: Response, seconds: int = 1) -> Response:
     return response
 
 
-def run_read(job: Job, settings: Settings) -> Answer:
-    """The executor's answer to *job*; raises :class:`Overloaded`, or
-    :class:`endpoint.executor.QueryTimeout` / :class:`ExecutorCrashed` for the caller."""
-    deadline = g.c2c_started + settings.query_timeout
-    metrics = state().metrics
-    served = state().store
+def run_read(job: Job, settings: Settings, app_state: AppState | None = None,
+             started: float | None = None, client: str | None = None) -> Answer:
+    """The executor's answer to *job*, by the deadline ``started + C2C_QUERY_TIMEOUT``; raises
+    :class:`Overloaded`, or :class:`endpoint.executor.QueryTimeout` / :class:`ExecutorCrashed`
+    for the caller (:func:`failure_response`). *app_state*, *started* (the arrival) and
+    *client* (:func:`endpoint.admission.client_of`) default to those of Flask's request."""
+    app_state = app_state or state()
+    deadline = (g.c2c_started if started is None else started) + settings.query_timeout
+    metrics = app_state.metrics
+    served = app_state.store
     try:
-        with state().admission.admit(client_key(settings)):
+        with app_state.admission.admit(client_key(settings) if client is None else client):
             if served.remote is not None:
                 return _run_remote(job, served, deadline)
-            return state().pool.run(job, deadline=deadline)
+            return app_state.pool.run(job, deadline=deadline)
     except Refused as exc:
         raise Overloaded(_retry(problem(exc.status, exc.kind, exc.title, exc.detail),
                                 exc.retry_after)) from None
     except PoolBusy:  # admitted, but waited for an executor until its limit
-        state().metrics.count("timeouts")
+        metrics.count("timeouts")
         raise Overloaded(_retry(problem(
             503, "query-timeout", "Query timed out",
             f"No query executor became free within {settings.query_timeout:g} s of the "
@@ -121,3 +126,25 @@ def _update_memory(settings: Settings) -> Response:
                    f"The write needed more than the {settings.update_memory_mb} MiB the write "
                    "process may use (C2C_UPDATE_MEMORY_MB) and was stopped; nothing was "
                    "changed.", limit_mib=settings.update_memory_mb)
+
+
+def failure_response(exc: Exception, app_state: AppState) -> Response:
+    """The answer to a read that could not be given: no store (503 ``store-unavailable``), no
+    room (:class:`Overloaded`: its own response), the deadline (503 ``query-timeout``) or a
+    dead executor (503 ``query-memory``, 500 ``executor-crashed``); counted in ``/metrics``.
+    The app's error handlers and :mod:`endpoint.fastpath` both answer through it."""
+    settings, metrics = app_state.settings, app_state.metrics
+    if isinstance(exc, Overloaded):
+        return exc.response
+    if isinstance(exc, StoreError):
+        return problem(503, "store-unavailable", "No store to serve", str(exc))
+    if isinstance(exc, QueryTimeout):
+        metrics.count("timeouts")
+        metrics.count("executor_restarts")
+        return query_timeout(settings.query_timeout)
+    if isinstance(exc, ExecutorCrashed):
+        metrics.count("executor_restarts")
+        if exc.out_of_memory:
+            return query_memory(settings.query_memory_mb)
+        return executor_crashed()
+    raise TypeError(f"not a read failure: {exc!r}")

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Request, Response, g, request
+from werkzeug.datastructures import MultiDict
 
+from endpoint.admission import client_key
 from endpoint.auth import write_refusal
 from endpoint.caching import CachedAnswer, etag_for, http_date, not_modified
 from endpoint.federation import keywords, refused_targets
@@ -28,7 +30,7 @@ from endpoint.negotiation import negotiate
 from endpoint.problems import method_not_allowed, not_acceptable, problem, query_memory
 from endpoint.running import WriteFailed, run_read, run_write
 from endpoint.service import service_description
-from endpoint.state import state
+from endpoint.state import AppState, state
 from endpoint.update_dataset import with_using
 from loaders.kernel.config import Settings
 from loaders.kernel.errors import StoreError
@@ -49,6 +51,31 @@ class Operation:
     text: str
     default_graphs: list[str] | None
     named_graphs: list[str] | None
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What the query path reads of one request, whichever side parsed it: Flask's request (the
+    view, :func:`_exchange`) or the WSGI environ (:mod:`endpoint.fastpath`)."""
+
+    method: str
+    values: MultiDict
+    """The query string's and the form's parameters (Werkzeug's ``request.values``)."""
+    accept: str | None
+    if_none_match: str | None
+    client: str
+    """Who asks (:func:`endpoint.admission.client_of`): admission counts per client."""
+    started: float
+    """The request's arrival (:func:`endpoint.worker.started`): deadlines count from it."""
+    log: dict
+    """The fields of the query log line (:mod:`endpoint.request_log`)."""
+
+
+def _exchange() -> Exchange:
+    """The exchange of Flask's current request."""
+    return Exchange(request.method, request.values, request.headers.get("Accept"),
+                    request.headers.get("If-None-Match"), client_key(state().settings),
+                    g.c2c_started, g.c2c_log)
 
 
 def _bad(detail: str) -> Response:
@@ -81,8 +108,9 @@ def _not_an_iri(op: Operation) -> str | None:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def _operation() -> Operation | Response:
-    """The operation of the request, or a problem response (missing, repeated, wrong body)."""
+def operation(request: Request) -> Operation | Response:
+    """The operation of *request* (Flask's, or a Werkzeug request made by
+    :mod:`endpoint.fastpath`), or a problem response (missing, repeated, wrong body)."""
     in_url = {name: request.args.getlist(name) for name in ("query", "update")}
     if request.method in ("GET", "HEAD"):
         if in_url["update"]:
@@ -125,7 +153,7 @@ def _operation() -> Operation | Response:
                    "urlencoded, an update as application/sparql-update.")
 
 
-def _formats() -> tuple[str | None, str | None] | Response:
+def _formats(values: MultiDict, accept: str | None) -> tuple[str | None, str | None] | Response:
     """The result format for a solutions answer and for a graph answer (None: nothing
     acceptable), from ``format=`` or ``Accept``; 400 when no ``format=`` value is offered.
 
@@ -133,10 +161,10 @@ def _formats() -> tuple[str | None, str | None] | Response:
     type); for each query form the first value naming a format of that form wins, and a form
     that no value names is negotiated from ``Accept``: ``format=xml`` means SPARQL XML for a
     SELECT and RDF/XML for a CONSTRUCT, ``format=turtle`` leaves a SELECT to ``Accept``."""
-    requested = tuple(v for v in request.values.getlist("format") if v.strip())
+    requested = tuple(v for v in values.getlist("format") if v.strip())
     registry = (len(SOLUTION_FORMATS), len(GRAPH_FORMATS), id(SOLUTION_FORMATS[-1]),
                 id(GRAPH_FORMATS[-1]))  # a format registered later is offered at once
-    chosen = _chosen_formats(requested, request.headers.get("Accept"), registry)
+    chosen = _chosen_formats(requested, accept, registry)
     if isinstance(chosen, str):
         return problem(400, "bad-request", "Unknown format", chosen)
     return chosen
@@ -164,8 +192,8 @@ def _chosen_formats(requested: tuple[str, ...], accept: str | None, _registry: o
 _MAX_OFFSET = 2**31 - 1
 
 
-def _offset() -> int | Response:
-    raw = request.values.get("offset", "0")
+def _offset(values: MultiDict) -> int | Response:
+    raw = values.get("offset", "0")
     if not (raw.isascii() and raw.isdigit()) or int(raw) > _MAX_OFFSET:
         return _bad(f"offset={raw[:40]!r} must be a whole number up to {_MAX_OFFSET}.")
     return int(raw)
@@ -176,10 +204,10 @@ def _not_acceptable(kind: str) -> Response:
     return not_acceptable([f.media_type for f in offers])
 
 
-def _next_link(offset: int, limit: int, public_url: str) -> str:
+def _next_link(values: MultiDict, offset: int, limit: int, public_url: str) -> str:
     """The next page's URL on the configured ``C2C_PUBLIC_URL``: the answer is cached and
     served to every client, so nothing in it may come from this request's ``Host``."""
-    params = [(k, v) for k, v in request.values.items(multi=True) if k != "offset"]
+    params = [(k, v) for k, v in values.items(multi=True) if k != "offset"]
     params.append(("offset", str(offset + limit)))
     return f'<{public_url}sparql?{urlencode(params)}>; rel="next"'
 
@@ -187,15 +215,14 @@ def _next_link(offset: int, limit: int, public_url: str) -> str:
 def _answer(cached: CachedAnswer, etag: str | None, settings: Settings, modified: float
             ) -> Response:
     response = Response(cached.body, content_type=cached.content_type)
-    for name, value in cached.headers:
-        response.headers[name] = value
-    response.headers["Vary"] = "Accept, Accept-Encoding"
+    # appended in one go (each name is new to the response: Werkzeug's set() looks for it)
+    headers = [*cached.headers, ("Vary", "Accept, Accept-Encoding")]
     if etag is not None:
-        response.headers["ETag"] = etag
-        response.headers["Last-Modified"] = http_date(modified)
-        response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+        headers += [("ETag", etag), ("Last-Modified", http_date(modified)),
+                    ("Cache-Control", f"public, max-age={settings.cache_max_age}")]
     else:
-        response.headers["Cache-Control"] = "no-store"
+        headers.append(("Cache-Control", "no-store"))
+    response.headers.extend(headers)
     return response
 
 
@@ -206,8 +233,8 @@ def _not_modified(key: str, settings: Settings) -> Response:
     return response
 
 
-def _log_query(text: str) -> None:
-    g.c2c_log.update(query_sha=hashlib.sha256(text.encode()).hexdigest()[:16], query=text)
+def _log_query(log: dict, text: str) -> None:
+    log.update(query_sha=hashlib.sha256(text.encode()).hexdigest()[:16], query=text)
 
 
 @blueprint.before_request
@@ -229,7 +256,8 @@ def early_answer() -> Response | None:
     texts = args.getlist("query")
     if len(texts) != 1 or "update" in args:
         return None
-    formats, offset = _formats(), _offset()
+    formats, offset = _formats(request.values, request.headers.get("Accept")), \
+        _offset(request.values)
     if isinstance(formats, Response) or isinstance(offset, Response):
         return None
     settings = app_state.settings
@@ -241,55 +269,65 @@ def early_answer() -> Response | None:
     key = etag_for(info.version, text, args.getlist("default-graph-uri") or None,
                    args.getlist("named-graph-uri") or None, formats, offset, settings.max_rows)
     g.c2c_key = (key, build, info, formats, offset)
-    if not_modified(request, key):
+    if not_modified(request.headers.get("If-None-Match"), key):
         g.c2c_log = {"operation": "query"}
-        _log_query(text)
+        _log_query(g.c2c_log, text)
         return _not_modified(key, settings)
     cached = app_state.cache.get(key) if app_state.cache is not None else None
     if cached is None:
         return None
     g.c2c_log = {"operation": "query"}
-    _log_query(text)
+    _log_query(g.c2c_log, text)
     app_state.metrics.count("cache_hits")
     g.c2c_log.update(cache="hit", rows=cached.rows)
     return _answer(cached, key, settings, info.finished)
 
 
-def _query(op: Operation, settings: Settings) -> Response:
+def answer_query(op: Operation, ex: Exchange, app_state: AppState,
+                 early: tuple | None = None) -> Response:
+    """The answer to the query *op* of the exchange *ex*: the view's path for a query, and
+    :mod:`endpoint.fastpath`'s. A read that cannot be answered raises for
+    :func:`endpoint.running.failure_response`. *early* is what :func:`early_answer` worked out
+    for this request (key, build, info, formats, offset), if anything."""
+    settings = app_state.settings
+    refusal = _checked(op)
+    if refusal is not None:
+        return refusal
+    ex.log.clear()
+    ex.log["operation"] = op.kind
     refused = refused_targets(op.text, settings.service_allow)
     if refused:
         return problem(403, "service-not-allowed", "SERVICE target not allowed",
                        "This endpoint calls only the SERVICE targets of its allowlist "
                        f"(C2C_SERVICE_ALLOW); refused: {', '.join(refused)}.", refused=refused)
-    early = g.pop("c2c_key", None)  # worked out by early_answer for this request
     if early is not None:
         key, build, info, formats, offset = early
     else:
-        formats = _formats()
+        formats = _formats(ex.values, ex.accept)
         if isinstance(formats, Response):
             return formats
-        offset = _offset()
+        offset = _offset(ex.values)
         if isinstance(offset, Response):
             return offset
-        build, info = state().store.current()
+        build, info = app_state.store.current()
         key = etag_for(info.version, op.text, op.default_graphs, op.named_graphs, formats,
                        offset, settings.max_rows)
-    cacheable = request.method in ("GET", "HEAD")
-    _log_query(op.text)
-    if cacheable and early is None and not_modified(request, key):
+    cacheable = ex.method in ("GET", "HEAD")
+    _log_query(ex.log, op.text)
+    if cacheable and early is None and not_modified(ex.if_none_match, key):
         return _not_modified(key, settings)
-    cache = state().cache
+    cache = app_state.cache
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
-        state().metrics.count("cache_hits")
-        g.c2c_log.update(cache="hit", rows=cached.rows)
+        app_state.metrics.count("cache_hits")
+        ex.log.update(cache="hit", rows=cached.rows)
         return _answer(cached, key if cacheable else None, settings, info.finished)
     job = Job("query", str(build), op.text, op.default_graphs, op.named_graphs,
               settings.base_iri, formats[0], formats[1], offset, settings.max_rows,
               settings.fail_after_rows)
-    # an executor that timed out or died, and a full server, are answered by the app's
-    # error handlers (endpoint.app: read_failed)
-    answer = run_read(job, settings)
+    # an executor that timed out or died, and a full server, raise for
+    # endpoint.running.failure_response
+    answer = run_read(job, settings, app_state, ex.started, ex.client)
     if answer.kind == "error":
         if answer.error == "memory":
             return query_memory(settings.query_memory_mb)
@@ -304,13 +342,27 @@ def _query(op: Operation, settings: Settings) -> Response:
     headers: list[tuple[str, str]] = []
     if answer.truncated:
         headers += [("X-Result-Truncated", "true"), ("X-Result-Limit", str(settings.max_rows)),
-                    ("Link", _next_link(offset, settings.max_rows, settings.public_url))]
+                    ("Link", _next_link(ex.values, offset, settings.max_rows,
+                                        settings.public_url))]
     result = CachedAnswer(answer.body, _content_type(answer.format), tuple(headers),
                           answer.rows)
     if cache is not None:
         cache.put(key, result)
-    g.c2c_log.update(cache="miss", rows=answer.rows, truncated=answer.truncated)
+    ex.log.update(cache="miss", rows=answer.rows, truncated=answer.truncated)
     return _answer(result, key if cacheable else None, settings, info.finished)
+
+
+def _checked(op: Operation) -> Response | None:
+    """400 for a dataset parameter that is not an absolute IRI, or an operation nested too
+    deeply; None when *op* may go on."""
+    not_iri = _not_an_iri(op)
+    if not_iri is not None:
+        return _bad(f"{not_iri[:200]!r} is not an absolute IRI (dataset parameters name graphs "
+                    "by IRI).")
+    deep = too_deep(op.text)
+    if deep is not None:
+        return problem(400, "nesting-too-deep", "Nested too deeply or too long", deep)
+    return None
 
 
 def _update(op: Operation, settings: Settings) -> Response:
@@ -408,21 +460,16 @@ def _has_using_or_with(text: str) -> bool:
 def sparql() -> Response:
     if request.method in ("GET", "HEAD") and not request.args:
         return service_description()
-    settings: Settings = state().settings
-    op = _operation()
+    op = operation(request)
     if isinstance(op, Response):
         return op
-    not_iri = _not_an_iri(op)
-    if not_iri is not None:
-        return _bad(f"{not_iri[:200]!r} is not an absolute IRI (dataset parameters name graphs "
-                    "by IRI).")
-    deep = too_deep(op.text)
-    if deep is not None:
-        return problem(400, "nesting-too-deep", "Nested too deeply or too long", deep)
+    if op.kind == "query":
+        return answer_query(op, _exchange(), state(), g.pop("c2c_key", None))
+    refusal = _checked(op)
+    if refusal is not None:
+        return refusal
     g.c2c_log = {"operation": op.kind}
-    if op.kind == "update":
-        return _update(op, settings)
-    return _query(op, settings)
+    return _update(op, state().settings)
 
 
 @blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"])

@@ -23,6 +23,12 @@ def arrival() -> float | None:
     return getattr(_local, "arrival", None)
 
 
+def started() -> float:
+    """When the request this thread is handling started: its arrival where the worker stamped
+    it, else now. Every deadline of the request counts from it."""
+    return getattr(_local, "arrival", None) or time.monotonic()
+
+
 class ArrivalWorker(ProblemWorker):
     """gthread with problem+json parse errors (:class:`ProblemWorker`) that stamps arrivals."""
 

@@ -342,15 +342,18 @@ def remote_server(remote_store: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def run_gunicorn(settings: Settings, port: int, **env_overrides: str) -> Iterator[str]:
+def run_gunicorn(settings: Settings, port: int, *, stderr: Path | None = None,
+                 **env_overrides: str) -> Iterator[str]:
     """Start gunicorn with the repository's gunicorn configuration over *settings*' store, on
-    127.0.0.1:*port*; yield its base URL once /healthz answers; stop it afterwards."""
+    127.0.0.1:*port* (its stderr, the query log included, into the file *stderr* if given);
+    yield its base URL once /healthz answers; stop it afterwards."""
     env = dict(os.environ, C2C_STORE=str(settings.store), C2C_PORT=str(port),
                C2C_HOST="127.0.0.1", C2C_DUMPS=str(settings.dumps), **env_overrides)
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "-c", "python:endpoint.gunicorn_conf", "endpoint.app:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(stderr or os.devnull, "wb") as errors:
+        process = subprocess.Popen(
+            [gunicorn, "-c", "python:endpoint.gunicorn_conf", "endpoint.app:create_app()"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base}/healthz", process=process)

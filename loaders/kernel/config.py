@@ -187,6 +187,10 @@ class Settings:
     (``C2C_RATE_LIMIT``)."""
     slow_query_seconds: float = 1.0
     """Queries slower than this are written to the slow-query log (``C2C_SLOW_QUERY_SECONDS``)."""
+    fast_path: bool = True
+    """Answer plain ``/sparql`` query requests below Flask (``C2C_FAST_PATH``;
+    :mod:`endpoint.fastpath`): the same answers, byte for byte, for less of the worker's CPU.
+    Off (``0``): every request goes through Flask."""
     query_log_sample: float = 1.0
     """Share of the answered queries written to the per-request query log, 0 to 1
     (``C2C_QUERY_LOG_SAMPLE``); error answers and slow queries are always written, and
@@ -296,6 +300,8 @@ class Settings:
             result_cache_bytes=_int(env, "C2C_RESULT_CACHE_BYTES", d.result_cache_bytes),
             rate_limit=_int(env, "C2C_RATE_LIMIT", d.rate_limit),
             slow_query_seconds=_float(env, "C2C_SLOW_QUERY_SECONDS", d.slow_query_seconds),
+            fast_path=env.get("C2C_FAST_PATH", "1" if d.fast_path else "0")
+            .strip().lower() not in {"0", "false", "no", "off"},
             query_log_sample=_share(env, "C2C_QUERY_LOG_SAMPLE", d.query_log_sample),
             service_allow=tuple(p for p in re.split(r"[\s,]+", env.get("C2C_SERVICE_ALLOW", ""))
                                 if p),
