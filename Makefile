@@ -55,11 +55,17 @@ serve: export assets
 
 # The tests' stores live in memory (tmpfs /dev/shm, one folder per clone, removed afterwards)
 # where the machine has one: RocksDB's writes to disk made the suite a third slower. The files
-# run on every core (pytest-xdist; tests/conftest.py says how they are grouped).
+# run in one process more than the machine has cores (pytest-xdist; tests/conftest.py says how
+# they are grouped): a third of the time a process waits for its servers, deadlines and kills,
+# and the extra process uses those cores meanwhile. Python's bytecode caches (git-ignored
+# __pycache__) are written even where PYTHONDONTWRITEBYTECODE is set: without them every test
+# process rewrites the tests' asserts and every server compiles the code again.
 TEST_TMP := $(if $(wildcard /dev/shm/.),/dev/shm/c2c-tests-$(shell echo '$(CURDIR)' | cksum | cut -d' ' -f1))
+TEST_PROCESSES ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 test: $(STAMP_TEST) assets
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n auto --dist loadscope --prebuild \
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest \
+	  -n $(TEST_PROCESSES) --dist loadscope --prebuild \
 	  $(if $(TEST_TMP),--basetemp=$(TEST_TMP)); status=$$?; \
 	  $(if $(TEST_TMP),rm -rf $(TEST_TMP);) exit $$status
 

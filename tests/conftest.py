@@ -35,9 +35,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None
+def wait_for_http(url: str, timeout: float = 120.0, process: subprocess.Popen | None = None
                   ) -> None:
-    """Poll *url* until it answers 200; fail early if *process* died."""
+    """Poll *url* until it answers 200; fail early if *process* died. The limit only bounds a
+    failure (polling returns as soon as the server answers): a server over the default build
+    copies it into memory in each worker before /healthz answers, which took over 30 s on the
+    2-core machine at load 6 (test_links' 9 errors, sessions 8 and 9)."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -433,7 +436,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The files that read the session's default build (``full_build``) run last, so that
     with ``--prebuild`` the processes run the other tests while it is made
     (:mod:`tests.prebuild`); the order is otherwise kept. (``make test`` hands whole files
-    to its processes: pytest-xdist's ``--dist loadscope``.)"""
+    to its processes: pytest-xdist's ``--dist loadscope``, which hands them out by their
+    number of tests, most first, not in this order; the files that read the default build
+    have few tests, so they come late there too.)"""
     full = {item.module.__name__ for item in items if "full_build" in item.fixturenames}
     for item in items:
         callspec = getattr(item, "callspec", None)

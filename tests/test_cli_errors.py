@@ -129,9 +129,17 @@ def test_ctrl_c_stops_serve_with_one_line(built: Settings) -> None:
     port = free_port()
     env = {**os.environ, "C2C_STORE": str(built.store), "C2C_DUMPS": str(built.dumps),
            "C2C_WORKERS": "1", "C2C_THREADS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "loaders.pipeline.cli", "serve", "--port",
-                               str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # what a terminal's foreground job gets: a shell starts a background job (``make test &``)
+    # with Ctrl-C ignored, and its children inherit that, so the serve started here would not
+    # hear it (the test failed whenever the suite ran in the background)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        server = subprocess.Popen([sys.executable, "-m", "loaders.pipeline.cli", "serve",
+                                   "--port", str(port)], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=60, process=server)
         os.killpg(server.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
