@@ -55,13 +55,13 @@ serve: export assets
 
 # The tests' stores live in memory (tmpfs /dev/shm, one folder per clone, removed afterwards)
 # where the machine has one: RocksDB's writes to disk made the suite a third slower. The files
-# run in one process more than the machine has cores (pytest-xdist; tests/conftest.py says how
-# they are grouped): a third of the time a process waits for its servers, deadlines and kills,
-# and the extra process uses those cores meanwhile. Python's bytecode caches (git-ignored
+# run in as many processes as the machine has cores (pytest-xdist; tests/conftest.py says how
+# they are grouped; `make test TEST_PROCESSES=3` to choose: one process more than cores gained
+# nothing on the whole suite at idle in session 9, bench/README.md). Python's bytecode caches (git-ignored
 # __pycache__) are written even where PYTHONDONTWRITEBYTECODE is set: without them every test
 # process rewrites the tests' asserts and every server compiles the code again.
 TEST_TMP := $(if $(wildcard /dev/shm/.),/dev/shm/c2c-tests-$(shell echo '$(CURDIR)' | cksum | cut -d' ' -f1))
-TEST_PROCESSES ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+TEST_PROCESSES ?= $(shell nproc 2>/dev/null || echo 1)
 
 test: $(STAMP_TEST) assets
 	PATH="$(abspath $(BIN)):$$PATH" PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest \
