@@ -98,6 +98,16 @@ class Files:
         self.nodes = {r["qid"]: r for r in _read(shared, "wikidata_p190_cities2022_nodes.csv")}
 
 
+def _identifier_flags(party: dict, row: dict) -> list[str]:
+    """Where *party*'s Wikidata QID or GeoNames ID differs from a shared file's *row*."""
+    flags = []
+    if row["wikidata_qid"] and party["qid"] and row["wikidata_qid"] != party["qid"]:
+        flags.append(f"QID≠file {row['wikidata_qid']}")
+    if row["geonameid"] and party["geonames"] and row["geonameid"] != party["geonames"]:
+        flags.append(f"GN≠file {row['geonameid']}")
+    return flags
+
+
 def check(party: dict, gazetteer: Gazetteer, files: Files, checked: Counter) -> list[str]:
     """The flags of one party (module docstring); *checked* counts the checks made."""
     flags: list[str] = []
@@ -141,18 +151,12 @@ def check(party: dict, gazetteer: Gazetteer, files: Files, checked: Counter) -> 
                 flags.append("NBS≠name")
     if unit is not None:
         checked["Chinese province or prefecture: QID and GeoNames ID by NBS code"] += 1
-        if unit["wikidata_qid"] and party["qid"] and unit["wikidata_qid"] != party["qid"]:
-            flags.append(f"QID≠file {unit['wikidata_qid']}")
-        if unit["geonameid"] and party["geonames"] and unit["geonameid"] != party["geonames"]:
-            flags.append(f"GN≠file {unit['geonameid']}")
+        flags.extend(_identifier_flags(party, unit))
     region = files.regions.get(party["key"].upper()) if party["level"] in (
         "province", "oblast", "krai", "first-level-region", "republic-ru") else None
     if region is not None:
         checked["first-level region: QID and GeoNames ID by ISO code"] += 1
-        if region["wikidata_qid"] and party["qid"] and region["wikidata_qid"] != party["qid"]:
-            flags.append(f"QID≠file {region['wikidata_qid']}")
-        if region["geonameid"] and party["geonames"] and region["geonameid"] != party["geonames"]:
-            flags.append(f"GN≠file {region['geonameid']}")
+        flags.extend(_identifier_flags(party, region))
     if party["qid"] and unit is None and region is None:
         node = files.nodes.get(party["qid"])
         if node is not None:
