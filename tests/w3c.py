@@ -227,14 +227,16 @@ def _triples_text(g: Graph) -> str:
     return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in g)
 
 
+def _load_key(default: list[str], named: dict[str, str]) -> tuple:
+    return (tuple(sorted(default)), tuple(sorted(named.items())))
+
+
 def _load_text(target: Target, default: list[str], named: dict[str, str]) -> str | None:
     """The update that empties the store and loads *default* files into the default graph and
     *named* (graph name → file) into named graphs; None when the store holds exactly that,
     loaded by a test that did not write afterwards."""
-    key = (tuple(sorted(default)), tuple(sorted(named.items())))
-    if target.loaded == key:
+    if target.loaded == _load_key(default, named):
         return None
-    target.loaded = None
     parts = [_triples_text(read_rdf(iri)) for iri in default]
     parts += [f"GRAPH <{name}> {{\n{_triples_text(read_rdf(iri))}\n}}"
               for name, iri in named.items()]
@@ -246,16 +248,16 @@ def load(target: Target, default: list[str], named: dict[str, str], *,
     """Empty the store and load *default* files into the default graph and *named*
     (graph name → file) into named graphs, with one update. *then_writes*: the test writes
     after loading (so the next test must load again)."""
-    key = (tuple(sorted(default)), tuple(sorted(named.items())))
     text = _load_text(target, default, named)
     if text is not None:
+        target.loaded = None  # until the load is answered: a failed one may have changed it
         answer = exchange("POST", target.update_url, body=text.encode("utf-8"),
                           headers={"Content-Type": "application/sparql-update",
                                    **target.write_headers}, timeout=target.timeout)
         if answer.status >= 300:
             raise Failed(f"loading the test data failed: {answer.status} "
                          f"{answer.body[:300].decode('utf-8', 'replace')}")
-    target.loaded = None if then_writes else key
+    target.loaded = None if then_writes else _load_key(default, named)
 
 
 # ------------------------------------------------------------------------------------------
