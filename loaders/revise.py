@@ -26,6 +26,8 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -35,13 +37,21 @@ from loaders.kernel.config import Settings
 from loaders.kernel.dataset import (
     CONFORMANCE,
     carry_back,
-    default_triples,
+    default_lines,
     materialise,
     metadata_graphs,
 )
 from loaders.kernel.errors import StoreError, ValidationFailed
 from loaders.kernel.namespaces import Minter
-from loaders.kernel.store import BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel.store import (
+    BuildInfo,
+    OxigraphStore,
+    StoreLocation,
+    memory_copy,
+    quad_lines,
+    write_changes,
+    write_whole,
+)
 from loaders.validate import report_text, validate_store
 
 T = TypeVar("T")
@@ -84,15 +94,17 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
         current = location.current()
         if current is None:
             raise StoreError(f"{location.root}: no store has been built yet; run 'c2c build'")
-        target = location.new_build()
-        target.rmdir()  # a RocksDB checkpoint must create its own folder
-        store = None
+        target: Path | None = None
+        store = disk = source = None
         try:
-            source = OxigraphStore.open(current, read_only=True)
-            source.raw.backup(str(target))
-            del source
-            store = OxigraphStore.open(target, read_only=False)
-            before = set() if conformance else default_triples(store)
+            staged = _take_staged(current)
+            if staged is None:
+                source = OxigraphStore.open(current, read_only=True).raw
+                memory = memory_copy(source)
+                staged = _Staged(current, memory, quad_lines(memory),
+                                 set(memory.named_graphs()))
+            store = OxigraphStore(staged.memory, None, "staging")
+            before = set() if conformance else default_lines(store)
             result = change(store)
             if not conformance:
                 carry_back(store, minter, before)
@@ -106,8 +118,21 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
                 describe(store, minter)
             graphs = store.graph_counts()
             default = store.default_size()
-            store.flush()
-            del store
+            lines, named = quad_lines(staged.memory), set(staged.memory.named_graphs())
+            target = location.new_build()
+            if len(lines) < WHOLE_BELOW:
+                disk = ox.Store(str(target))
+                write_whole(disk, staged.memory)
+            else:  # a checkpoint of the served version (hard links), changed by the difference
+                target.rmdir()  # a RocksDB checkpoint must create its own folder
+                if source is None:
+                    source = OxigraphStore.open(current, read_only=True).raw
+                source.backup(str(target))
+                source = None
+                disk = ox.Store(str(target))
+                write_changes(disk, staged.old, staged.graphs, lines, named)
+            disk.flush()
+            disk = None
             info = BuildInfo(version=target.name, finished=time.time(),
                              quads=sum(graphs.values()) + (default if conformance else 0),
                              graphs=graphs, default_triples=default,
@@ -116,16 +141,72 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             location.mark_complete(target, info)
             location.swap(target)
         except BaseException as exc:
-            # Close the copy before removing it: RocksDB flushes into its folder on close, and
-            # a copy still referenced from the traceback would be closed only after the
-            # removal, re-creating the folder as an orphan (seen after a failed CREATE GRAPH).
+            # Close the stores before removing the new folder: RocksDB flushes into its folder
+            # on close, and a store still referenced from the traceback would be closed only
+            # after the removal, re-creating the folder as an orphan (seen after a failed
+            # CREATE GRAPH).
             traceback.clear_frames(exc.__traceback__)
-            store = None  # noqa: F841 - dropping the last reference closes the copy
+            store = disk = source = staged = None  # dropping the last references closes them
             gc.collect()
-            shutil.rmtree(target, ignore_errors=True)
+            if target is not None:
+                shutil.rmtree(target, ignore_errors=True)
             raise
+        _keep_staged(_Staged(target, staged.memory, lines, named))
         location.prune()
     return result, info
+
+
+WHOLE_BELOW = 2_000
+"""A new version of fewer quads is written whole into a fresh folder (creating a store costs
+less than opening the served one and its checkpoint); a larger one into a checkpoint of the
+served version, by the difference (a few quads for a small change, where writing 17,800 quads
+anew costs more than the whole rest of the write)."""
+
+
+@dataclass
+class _Staged:
+    """The in-memory copy of the store version *build*: its quads as N-Quads lines
+    (:func:`loaders.kernel.store.quad_lines`) and its named graphs, as read or as written."""
+
+    build: Path
+    memory: ox.Store
+    old: set[bytes]
+    graphs: set[ox.NamedNode | ox.BlankNode]
+    identity: tuple[int, int] = (0, 0)
+
+    def __post_init__(self) -> None:
+        self.identity = _identity(self.build)
+
+
+def _identity(build: Path) -> tuple[int, int]:
+    """Which folder *build* is on disk (a copy of the folder elsewhere, or a new folder of the
+    same name, is another): the inode and change time of its completion record."""
+    try:
+        record = (build / "BUILD.json").stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (record.st_ino, record.st_ctime_ns)
+
+
+_last_written: _Staged | None = None
+"""The copy of the version this process wrote last, held between writes: when the next write
+finds that version still current, it starts from this copy instead of reading the folder.
+Both hold the same quads, blank node labels included (the copy is what was written), and a
+finished version's folder is never changed. Dropped as soon as it is taken, so a write that
+fails never leaves a half-changed copy behind."""
+
+
+def _take_staged(current: Path) -> _Staged | None:
+    global _last_written
+    staged, _last_written = _last_written, None
+    if staged is not None and staged.build == current and staged.identity == _identity(current):
+        return staged
+    return None
+
+
+def _keep_staged(staged: _Staged) -> None:
+    global _last_written
+    _last_written = staged
 
 
 def _revise_remote(settings: Settings, change: Callable[[OxigraphStore], T],
@@ -149,7 +230,7 @@ def _revise_remote(settings: Settings, change: Callable[[OxigraphStore], T],
     with _write_lock(location):
         served = remote.published(timeout=settings.update_timeout)
         store = remote_dataset(remote.bound(served), timeout=settings.update_timeout)
-        before = default_triples(store)
+        before = default_lines(store)
         result = change(store)
         carry_back(store, minter, before)
         derive(store, minter)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from loaders.kernel import assets
 from loaders.kernel.namespaces import C2C, ascii_words
@@ -47,12 +47,14 @@ def transliterate(text: str) -> str:
     return text.lower().translate(_CYRILLIC_TABLE)
 
 
-def keys(text: str) -> set[str]:
-    """The search keys of one name: folded, and folded after transliteration."""
+@lru_cache(maxsize=1 << 18)
+def keys(text: str) -> frozenset[str]:
+    """The search keys of one name: folded, and folded after transliteration. Remembered (a
+    write process recomputes the keys of every place at every write, from the same names)."""
     folded = fold(text)
     if not _HAS_CYRILLIC(text):
-        return {folded} if folded else set()
-    return {k for k in (folded, fold(transliterate(text))) if k}
+        return frozenset((folded,)) if folded else frozenset()
+    return frozenset(k for k in (folded, fold(transliterate(text))) if k)
 
 
 @cache

@@ -48,11 +48,20 @@ def default_triples(store: OxigraphStore) -> set[ox.Triple]:
             for q in store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())}
 
 
-def carry_back(store: OxigraphStore, minter: Minter, before: set[ox.Triple]) -> tuple[int, int]:
-    """Carry what a write did to the default graph (which held *before*) into the data graphs,
-    then empty the default graph; returns how many triples were removed and added."""
-    after = default_triples(store)
-    removed, added = before - after, after - before
+def default_lines(store: OxigraphStore) -> set[bytes]:
+    """The triples of the stored default graph as N-Triples lines: one line per triple, the
+    same text for the same triple, so sets of them compare like sets of triples, and building
+    them costs far less than building :class:`pyoxigraph.Triple` objects."""
+    dumped = store.raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    return set(dumped.splitlines())
+
+
+def carry_back(store: OxigraphStore, minter: Minter, before: set[bytes]) -> tuple[int, int]:
+    """Carry what a write did to the default graph (which held *before*, as
+    :func:`default_lines`) into the data graphs, then empty the default graph; returns how
+    many triples were removed and added."""
+    after = default_lines(store)
+    removed, added = _triples(before - after), _triples(after - before)
     hidden = {ox.NamedNode(g) for g in metadata_graphs(minter)}
     doomed = [q for t in removed
               for q in store.raw.quads_for_pattern(t.subject, t.predicate, t.object, None)
@@ -63,3 +72,8 @@ def carry_back(store: OxigraphStore, minter: Minter, before: set[ox.Triple]) -> 
     store.raw.extend(ox.Quad(t.subject, t.predicate, t.object, edits) for t in added)
     store.raw.clear_graph(ox.DefaultGraph())
     return len(removed), len(added)
+
+
+def _triples(lines: set[bytes]) -> list[ox.Triple]:
+    """N-Triples lines back to triples (``ox.parse`` keeps blank node labels)."""
+    return [q.triple for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)]

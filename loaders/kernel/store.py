@@ -72,6 +72,48 @@ def write_folder(folder: str, out: Any) -> None:
     out.flush()
 
 
+def memory_copy(source: ox.Store) -> ox.Store:
+    """An in-memory copy of the open store *source*, in this process: every quad (blank node
+    labels kept: the quads are handed over as terms, never re-parsed) and every named graph,
+    empty ones too. A write is staged in such a copy (:func:`loaders.revise.revise`)."""
+    memory = ox.Store()
+    memory.bulk_extend(source.quads_for_pattern(None, None, None, None))
+    for graph in source.named_graphs():
+        memory.add_graph(graph)
+    return memory
+
+
+def quad_lines(store: ox.Store) -> set[bytes]:
+    """Every quad of *store* as its N-Quads line: one line per quad, the same text for the same
+    quad, so two such sets compare like the sets of quads (blank nodes by label)."""
+    return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def write_changes(target: ox.Store, old: set[bytes], old_graphs: set[Any], new: set[bytes],
+                  new_graphs: set[Any]) -> tuple[int, int]:
+    """Make *target*, which holds the quads *old* (:func:`quad_lines`) in the named graphs
+    *old_graphs*, hold the quads *new* in the named graphs *new_graphs*: remove the quads *new*
+    lacks, add the ones it has beyond *old*, add and remove named graphs (empty ones too).
+    Returns how many quads were removed and added."""
+    removed, added = old - new, new - old
+    for quad in ox.parse(b"\n".join(removed), format=ox.RdfFormat.N_QUADS):
+        target.remove(quad)  # ox.parse keeps blank node labels, Store.load would rename them
+    target.extend(ox.parse(b"\n".join(added), format=ox.RdfFormat.N_QUADS))
+    for graph in new_graphs - old_graphs:
+        target.add_graph(graph)
+    for graph in old_graphs - new_graphs:
+        target.remove_graph(graph)
+    return len(removed), len(added)
+
+
+def write_whole(target: ox.Store, source: ox.Store) -> None:
+    """Write every quad and named graph (empty ones too) of *source* into the empty store
+    *target*, blank node labels kept."""
+    target.extend(source.quads_for_pattern(None, None, None, None))
+    for graph in source.named_graphs():
+        target.add_graph(graph)
+
+
 class GraphStore(Protocol):
     """What c2c needs of an RDF store."""
 
