@@ -2,11 +2,18 @@
 
 SPARQL Update and the Graph Store Protocol's PUT/POST/DELETE never touch the store that is
 being served (read-only executors may have it open, and reading a store that another process
-writes is undefined in RocksDB). :func:`revise` instead takes a checkpoint of the current build
-(hard links, so it is cheap), applies the change to that copy, and only then switches
-``current`` to the copy, exactly as ``c2c build`` does. A change that fails, or that leaves
-data violating a shape, is thrown away with its copy; writers are serialised by a lock file,
-and the new version changes every ETag.
+writes is undefined in RocksDB). :func:`revise` instead stages the change in an in-memory copy
+of the current build — read from its folder, or the copy this process kept of the version it
+wrote last, when that version is still current — and does all the work there (Oxigraph's
+in-memory store answers the derivation, validation and materialisation queries several times
+faster than RocksDB). Only then is the new version written into a *new* folder: a RocksDB
+checkpoint of the current build (hard links, so it is cheap) changed by the quads that differ
+between what was read and what the copy holds, or, for a small dataset, the whole copy into
+a fresh store; it is marked complete and ``current`` is switched to it, exactly as ``c2c
+build`` does. A change that fails, or that leaves data violating a shape, is thrown away with
+its copy before any folder is made; writers are serialised by a lock file, and the new version
+changes every ETag. ``tests/test_write_equivalence.py`` checks, quad for quad, that this
+leaves the store the earlier algorithm (everything on the checkpoint) left.
 
 In the research profile the change sees the default graph every query sees (the distinct
 triples of the data graphs); what it did to that graph is carried back into the data graphs
@@ -121,7 +128,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             lines, named = quad_lines(staged.memory), set(staged.memory.named_graphs())
             target = location.new_build()
             if len(lines) < WHOLE_BELOW:
-                disk = ox.Store(str(target))
+                disk = OxigraphStore.open(target, read_only=False).raw
                 write_whole(disk, staged.memory)
             else:  # a checkpoint of the served version (hard links), changed by the difference
                 target.rmdir()  # a RocksDB checkpoint must create its own folder
@@ -129,7 +136,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
                     source = OxigraphStore.open(current, read_only=True).raw
                 source.backup(str(target))
                 source = None
-                disk = ox.Store(str(target))
+                disk = OxigraphStore.open(target, read_only=False).raw
                 write_changes(disk, staged.old, staged.graphs, lines, named)
             disk.flush()
             disk = None
@@ -146,6 +153,8 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
             # after the removal, re-creating the folder as an orphan (seen after a failed
             # CREATE GRAPH).
             traceback.clear_frames(exc.__traceback__)
+            if isinstance(exc, Exception) and staged is not None and target is None:
+                _keep_if_unchanged(staged)
             store = disk = source = staged = None  # dropping the last references closes them
             gc.collect()
             if target is not None:
@@ -202,6 +211,19 @@ def _take_staged(current: Path) -> _Staged | None:
     if staged is not None and staged.build == current and staged.identity == _identity(current):
         return staged
     return None
+
+
+def _keep_if_unchanged(staged: _Staged) -> None:
+    """After a write that failed (a syntax error, a missing graph, a violated shape): keep the
+    copy for the next write if it still holds exactly the version it was read from — the same
+    quads (compared as N-Quads lines, blank node labels included) and named graphs."""
+    try:
+        same = (quad_lines(staged.memory) == staged.old
+                and set(staged.memory.named_graphs()) == staged.graphs)
+    except Exception:  # e.g. out of memory: then it is simply not kept
+        same = False
+    if same:
+        _keep_staged(staged)
 
 
 def _keep_staged(staged: _Staged) -> None:
