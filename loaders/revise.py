@@ -102,7 +102,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
         if current is None:
             raise StoreError(f"{location.root}: no store has been built yet; run 'c2c build'")
         target: Path | None = None
-        store = disk = source = None
+        store = disk = source = staged = None
         try:
             staged = _take_staged(current)
             if staged is None:
