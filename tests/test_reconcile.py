@@ -9,6 +9,7 @@ names and countries with the answer and the evidence for it; the reconciler read
 from __future__ import annotations
 
 import csv
+import gc
 import shutil
 from pathlib import Path
 
@@ -34,7 +35,14 @@ RECALL_FLOOR = 0.87
 
 @pytest.fixture(scope="module")
 def gazetteer() -> Gazetteer:
-    return Gazetteer(DATA)
+    """The gazetteer of data/, with GeoNames' cities read (the reconciler's own copy, kept for
+    the process) and frozen out of the cyclic collector's full passes (``gc.freeze``)."""
+    from loaders.importers.gazetteer import geonames_cities
+
+    found = Gazetteer(DATA)
+    geonames_cities()
+    gc.freeze()
+    return found
 
 
 def mention(name: str, country: str) -> Mention:

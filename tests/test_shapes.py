@@ -6,6 +6,7 @@ import pytest
 from rdflib import Graph
 
 from loaders.validate import load_ontology_graph, load_shapes_graph, validate_data
+from tests.sparql_cache import prepared_queries
 
 PREFIXES = """
 @prefix c2c: <https://w3id.org/c2c/ont#> . @prefix schema: <https://schema.org/> .
@@ -94,7 +95,10 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def shapes_and_ontology():
-    return load_shapes_graph(), load_ontology_graph()
+    """The shapes and the ontology; while this file runs, rdflib (pySHACL's SPARQL constraints)
+    parses each query text once, not on every validation (:mod:`tests.sparql_cache`)."""
+    with prepared_queries():
+        yield load_shapes_graph(), load_ontology_graph()
 
 
 def check(turtle: str, shapes_and_ontology) -> list:

