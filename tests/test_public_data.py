@@ -31,7 +31,6 @@ from loaders.pipeline.public_data import (
 )
 from loaders.pipeline.public_extract import extracts
 from tests.conftest import DATA, ROOT, require_shared_data
-from tests.prebuild import without_gc
 
 PUBLIC = DATA / "public"
 BASE = "https://w3id.org/c2c/"
@@ -174,8 +173,7 @@ def test_two_builds_of_one_repository_give_byte_identical_dumps(other_process,
     data, dumps, child = other_process
     settings = Settings.from_env({"SOURCE_DATE_EPOCH": EPOCH}).with_overrides(
         store=tmp_path / "store", data=data, dumps=tmp_path / "dumps")
-    with without_gc():  # the child builds with the collector on: the same bytes either way
-        build(settings, progress=False)
+    build(settings, progress=False)
     export(settings, settings.dumps)
     _out, err = child.communicate(timeout=300)
     assert child.returncode == 0, err

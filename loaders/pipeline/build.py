@@ -31,6 +31,7 @@ from tqdm import tqdm
 from loaders.derive import derive, describe
 from loaders.importers import saved_imports
 from loaders.kernel import assets
+from loaders.kernel.collector import collector_paused
 from loaders.kernel.config import Settings
 from loaders.kernel.dataset import metadata_graphs
 from loaders.kernel.errors import ValidationFailed
@@ -72,8 +73,15 @@ def build(settings: Settings, *, progress: bool = True,
     """Build the store from ``settings.data`` and make it current. See the module docstring.
 
     *on_step* is called with each step's name before it runs (tests use it to interrupt a build
-    at a chosen point).
+    at a chosen point). Python's cyclic garbage collector is paused while it runs
+    (:func:`loaders.kernel.collector.collector_paused`).
     """
+    with collector_paused():
+        return _build(settings, progress=progress, on_step=on_step)
+
+
+def _build(settings: Settings, *, progress: bool,
+           on_step: Callable[[str], None] | None) -> BuildSummary:
     started = time.monotonic()
     minter = Minter(settings.base_iri)
     location = StoreLocation(settings.store)
