@@ -71,17 +71,6 @@ def planned() -> Settings | None:
     return Settings.from_env({}).with_overrides(**{**values, "store": Path(values["store"])})
 
 
-def writes_possible() -> bool:
-    """Whether the app this fork server serves is writable (the settings :func:`plan` handed
-    over, else the environment's); True when the settings cannot be read, so that nothing a
-    write needs is left out."""
-    try:
-        settings = planned() or Settings.from_env()
-    except Exception:  # a bad setting is reported by the app, not here
-        return True
-    return settings.writable
-
-
 def fits(quads: int, workers: int, executors: int) -> bool:
     """Whether ``C2C_IN_MEMORY=auto`` serves a build of *quads* from memory. Counted per worker:
     the fork server's copy (two while a new build is switched in) and, for each executor and the
