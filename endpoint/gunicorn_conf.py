@@ -5,15 +5,8 @@ and the tests run. Threaded workers (``gthread``, stamping each request's arriva
 thread hands its query to an executor process (:mod:`endpoint.executor`) after admission control
 (:mod:`endpoint.admission`), so a slow query holds one thread and one executor, never the
 worker.
-
-The app's modules (Flask, pyoxigraph, rdflib, the endpoint; about 0.5 s of CPU) are imported
-here, once, in the arbiter: gunicorn forks its workers from it, so each starts with them instead
-of importing them itself (a worker restarted after a crash too). Importing them starts no thread
-and opens no store; the app itself (:func:`endpoint.app.create_app`: its executors, their fork
-server, the store) is made in each worker after the fork, as before.
 """
 
-import endpoint.app  # noqa: F401 - see below
 from loaders.kernel.config import Settings
 
 _settings = Settings.from_env()

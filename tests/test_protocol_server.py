@@ -161,22 +161,3 @@ def test_h21_failure_mid_result_never_sends_a_broken_200(built: Settings) -> Non
         body = response.read()
         assert response.status == 500
         assert json.loads(body)["type"].endswith("/errors/internal")
-
-
-def test_the_arbiter_imports_the_app_modules_and_starts_nothing() -> None:
-    """gunicorn's arbiter reads ``endpoint/gunicorn_conf.py``, which imports the app's modules
-    once, so that its forked workers start with them; reading it makes no app: no thread, no
-    executor fork server, no store opened (those are made in each worker after the fork)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = ("import threading, sys\n"
-            "from multiprocessing import forkserver\n"
-            "import endpoint.gunicorn_conf\n"
-            "print(int('endpoint.app' in sys.modules), int('flask' in sys.modules),"
-            " threading.active_count(), forkserver._forkserver._forkserver_pid,"
-            " int('loaders.kernel.store' in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
-                         capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["1", "1", "1", "None", "1"], out
