@@ -195,6 +195,29 @@ def warm(job: Job, stores: dict[str, Any]) -> Answer:
     return Answer("warm")
 
 
+def update_syntax_error(update: str, base_iri: str | None) -> str | None:
+    """Oxigraph's syntax error for *update*, or None, found without the served store: the
+    update is run on an empty in-memory store, with the prefixes and base IRI of the write
+    (Oxigraph parses the whole update before it runs any of it, and has no parse-only call), so
+    a malformed update costs no copy of the store. An update that ``LOAD``s or calls
+    ``SERVICE`` is not tried here (it would reach out); any other failure on the empty store
+    (a graph that does not exist …) is left to the write itself."""
+    import pyoxigraph as ox
+
+    from endpoint.federation import keywords
+    from loaders.kernel.namespaces import PREFIXES
+
+    if {"LOAD", "SERVICE"} & set(keywords(update)):
+        return None
+    try:
+        ox.Store().update(update, prefixes=PREFIXES, base_iri=base_iri)
+    except SyntaxError as exc:
+        return str(exc)
+    except Exception:  # noqa: S110 - not a syntax error: the write itself decides
+        pass
+    return None
+
+
 def revise_job(job: Job) -> Answer:
     """One write, copy-on-write (:func:`loaders.revise.revise`), in this killable process: a
     SPARQL Update (``update``) or a Graph Store write (``gsp``: method, graph, N-Triples)."""
@@ -206,6 +229,9 @@ def revise_job(job: Job) -> Answer:
     settings = job.settings
     if job.update is not None:
         update = job.update
+        malformed = update_syntax_error(update, settings.base_iri)
+        if malformed is not None:  # refused before the write lock and the copy of the store
+            return failed("syntax", malformed)
 
         def change(store: Any) -> None:
             try:

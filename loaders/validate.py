@@ -21,7 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
@@ -225,6 +224,10 @@ def validate_data(graphs: Iterable[object], origins: Mapping[str, Location] | No
     union += ontology if ontology is not None else load_ontology_graph()
     for g in graphs:
         union += as_rdflib(g)
+    # imported here: only this engine needs pySHACL, and importing it took about 0.3 s of CPU
+    # in every process that validates (each write process and fork server of a server)
+    from pyshacl import validate as pyshacl_validate
+
     _conforms, results, _text = pyshacl_validate(
         union, shacl_graph=shapes, inference="none", advanced=True,
         allow_warnings=False, abort_on_first=False,

@@ -275,6 +275,39 @@ def test_h26_update_errors(writable: Settings) -> None:
     assert r.status_code == 400
 
 
+def test_h26_a_malformed_update_is_refused_before_any_copy(writable: Settings) -> None:
+    """A malformed update is answered without the write lock and without a copy of the store
+    (the write process tries it on an empty store first): with the lock held by someone else,
+    it is still answered at once, with the 400 the write itself would have given (Oxigraph's
+    message about the served store, shortened), and no build folder is made."""
+    import fcntl
+
+    from endpoint.guards import short_syntax_error
+    from loaders.kernel.store import OxigraphStore, StoreLocation
+
+    location = StoreLocation(writable.store)
+    builds = sorted(p.name for p in location.builds.iterdir())
+    current = location.current()
+    text = 'INSERT DATA { <urn:a> <urn:b> "c" . oops }'
+    try:  # what the write itself met on the served store (Oxigraph parses before it writes)
+        OxigraphStore.open(current, read_only=True).update(text, base_iri=writable.base_iri)
+    except SyntaxError as exc:
+        expected = short_syntax_error(text, str(exc))
+    else:
+        raise AssertionError("the update was expected to be malformed")
+    app = create_app(writable.with_overrides(update_timeout=10)).test_client()
+    with open(location.root / ".write.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a write in progress elsewhere
+        r = update(app, text, "s3cret")
+    assert r.status_code == 400, r.get_json()
+    problem = r.get_json()
+    assert problem["type"].endswith("/update-syntax")
+    assert (problem["detail"], problem.get("line"), problem.get("column")) == \
+        (expected.detail, expected.line, expected.column)
+    assert sorted(p.name for p in location.builds.iterdir()) == builds
+    assert location.current() == current
+
+
 def test_h26_update_that_breaks_a_shape_changes_nothing(writable: Settings) -> None:
     app = create_app(writable).test_client()
     before = get(app, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").get_json(force=True)

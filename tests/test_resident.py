@@ -221,3 +221,48 @@ def test_a_folder_that_is_not_a_store_is_one_store_error(tmp_path: Path) -> None
     (tmp_path / "not-a-store").write_text("plain file")
     with pytest.raises(StoreError, match="cannot copy the Oxigraph store into memory"):
         OxigraphStore.open(tmp_path / "not-a-store", in_memory=True)
+
+
+def _modules_after(code: str, env: dict[str, str]) -> set[str]:
+    """The modules a fresh interpreter has imported after running *code* (from the checkout)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+        check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("writable", [False, True])
+def test_the_fork_server_and_the_write_path_import_no_pyshacl(tmp_path: Path,
+                                                             writable: bool) -> None:
+    """The fork server preloads the write path's compiled shapes, and the write process the
+    write path, without pySHACL (only ``engine="pyshacl"`` needs it; importing it cost each
+    fork server and each write process about 0.3 s of CPU)."""
+    settings = Settings.from_env({}).with_overrides(store=tmp_path / "store", in_memory="0",
+                                                    writable=writable)
+    before = os.environ.get(resident.PLAN_VARIABLE)
+    resident.plan(settings)  # what create_app hands its fork server
+    try:
+        env = dict(os.environ)
+    finally:
+        if before is None:
+            os.environ.pop(resident.PLAN_VARIABLE)
+        else:
+            os.environ[resident.PLAN_VARIABLE] = before
+    modules = _modules_after("import endpoint.executor, endpoint.preload, loaders.revise", env)
+    assert {"pyoxigraph", "loaders.kernel.results", "loaders.validate", "loaders.revise",
+            "loaders.shacl_sparql"} <= modules
+    assert not any(m == "pyshacl" or m.startswith("pyshacl.") for m in modules)
+
+
+def test_the_store_dump_child_imports_no_rdflib() -> None:
+    """The child that reads a build for the in-memory copy (one per fork server) imports
+    pyoxigraph and the standard library only: rdflib made it three times as costly."""
+    modules = _modules_after("import loaders.kernel.store_dump", dict(os.environ))
+    assert "pyoxigraph" in modules and "loaders.kernel.store_dump" in modules
+    assert not any(m == "rdflib" or m.startswith(("rdflib.", "loaders.kernel.store."))
+                   for m in modules)
+    assert "loaders.kernel.store" not in modules

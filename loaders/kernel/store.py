@@ -61,17 +61,6 @@ def _memory_copy(path: Path) -> ox.Store:
     return memory
 
 
-def write_folder(folder: str, out: Any) -> None:
-    """Write the store in *folder* to the binary stream *out* for :func:`_memory_copy` (run by
-    ``python -m loaders.kernel.store_dump`` in a process of its own): a first line with the JSON
-    list of its named graphs (N-Triples terms, empty graphs included), then every quad as N-Quads.
-    Opened read-only, so a served folder can be read while it serves."""
-    store = ox.Store.read_only(folder)
-    out.write(json.dumps([str(graph) for graph in store.named_graphs()]).encode() + b"\n")
-    store.dump(out, format=ox.RdfFormat.N_QUADS)
-    out.flush()
-
-
 def memory_copy(source: ox.Store) -> ox.Store:
     """An in-memory copy of the open store *source*, in this process: every quad (blank node
     labels kept: the quads are handed over as terms, never re-parsed) and every named graph,
