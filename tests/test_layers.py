@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The shared kernel: configuration, errors, namespaces and minting, the store, result formats,
 #: packaged assets (queries, shapes, ontology), the dataset's default graph. Imports only itself.
 KERNEL = {"loaders", "loaders.kernel", "loaders.kernel.assets", "loaders.kernel.config",
-          "loaders.kernel.errors", "loaders.kernel.namespaces",
+          "loaders.kernel.collector", "loaders.kernel.errors", "loaders.kernel.namespaces",
           "loaders.kernel.store", "loaders.kernel.store_dump", "loaders.kernel.remote_store",
           "loaders.kernel.backends",
           "loaders.kernel.results", "loaders.kernel.geojson", "loaders.kernel.rdf_input",
