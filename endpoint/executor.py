@@ -202,15 +202,13 @@ def update_syntax_error(update: str, base_iri: str | None) -> str | None:
     a malformed update costs no copy of the store. An update that ``LOAD``s or calls
     ``SERVICE`` is not tried here (it would reach out); any other failure on the empty store
     (a graph that does not exist …) is left to the write itself."""
-    import pyoxigraph as ox
-
     from endpoint.federation import keywords
-    from loaders.kernel.namespaces import PREFIXES
+    from loaders.kernel.store import OxigraphStore
 
     if {"LOAD", "SERVICE"} & set(keywords(update)):
         return None
     try:
-        ox.Store().update(update, prefixes=PREFIXES, base_iri=base_iri)
+        OxigraphStore.in_memory("syntax-check").update(update, base_iri=base_iri)
     except SyntaxError as exc:
         return str(exc)
     except Exception:  # noqa: S110 - not a syntax error: the write itself decides
