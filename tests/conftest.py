@@ -406,6 +406,17 @@ def require_shared_data() -> Path:
     return SHARED_DATA
 
 
+GC_THRESHOLD = (100_000, 20, 20)
+"""Python's cyclic collector in the test processes: a young collection every 100,000
+allocations, not 700. The test processes keep large long-lived data (GeoNames' cities, the
+session's builds, parsed manifests) that every full pass walks; at the default the passes
+came to a third of some files' CPU (bench/README.md, "Test-suite CPU, session 10")."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--prebuild", action="store_true",
                      help="make the default build in a process of its own while the tests "
