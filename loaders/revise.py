@@ -85,6 +85,29 @@ def validated_graphs(store: OxigraphStore, minter: Minter, *, with_default: bool
     return [*graphs, ox.DefaultGraph()] if with_default else graphs
 
 
+def apply_change(store: OxigraphStore, minter: Minter, change: Callable[[OxigraphStore], T], *,
+                 conformance: bool) -> T:
+    """Apply *change* to *store* and bring the rest of the store in line, wherever the store
+    lives: in the research profile what the change did to the default graph is carried back into
+    the data graphs and the derived graphs are computed anew; the data graphs (and, in the
+    conformance profile, the default graph) are validated; then the default graph and the VoID
+    description are materialised anew. Returns what *change* returned; raises
+    :class:`ValidationFailed` when a shape is violated."""
+    before = set() if conformance else default_lines(store)
+    result = change(store)
+    if not conformance:
+        carry_back(store, minter, before)
+        derive(store, minter)
+    violations = validate_store(store.raw, graphs=validated_graphs(
+        store, minter, with_default=conformance))
+    if violations:
+        raise ValidationFailed(violations, report_text(violations))
+    if not conformance:
+        materialise(store, minter)
+        describe(store, minter)
+    return result
+
+
 def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T, BuildInfo]:
     """Apply *change* to a copy of the current store and serve the copy; see the module
     docstring. Returns what *change* returned and the new version's :class:`BuildInfo`.
@@ -111,18 +134,7 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
                 staged = _Staged(current, memory, quad_lines(memory),
                                  set(memory.named_graphs()))
             store = OxigraphStore(staged.memory, None, "staging")
-            before = set() if conformance else default_lines(store)
-            result = change(store)
-            if not conformance:
-                carry_back(store, minter, before)
-                derive(store, minter)
-            violations = validate_store(store.raw, graphs=validated_graphs(
-                store, minter, with_default=conformance))
-            if violations:
-                raise ValidationFailed(violations, report_text(violations))
-            if not conformance:
-                materialise(store, minter)
-                describe(store, minter)
+            result = apply_change(store, minter, change, conformance=conformance)
             graphs = store.graph_counts()
             default = store.default_size()
             lines, named = quad_lines(staged.memory), set(staged.memory.named_graphs())
@@ -252,15 +264,7 @@ def _revise_remote(settings: Settings, change: Callable[[OxigraphStore], T],
     with _write_lock(location):
         served = remote.published(timeout=settings.update_timeout)
         store = remote_dataset(remote.bound(served), timeout=settings.update_timeout)
-        before = default_lines(store)
-        result = change(store)
-        carry_back(store, minter, before)
-        derive(store, minter)
-        violations = validate_store(store.raw, graphs=validated_graphs(store, minter))
-        if violations:
-            raise ValidationFailed(violations, report_text(violations))
-        materialise(store, minter)
-        describe(store, minter)
+        result = apply_change(store, minter, change, conformance=False)
         graphs = store.graph_counts()
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         info = BuildInfo(version=f"{stamp}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}",
