@@ -24,12 +24,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench.http import free_port, wait_for
-from bench.research import ROOT, drive, memory, places_of, prepare
+from bench.research import DEFAULT_STORE, ROOT, drive, memory, places_of, prepare
 
 
 def start(store: Path, root: Path, **env: str) -> tuple[subprocess.Popen, str]:
@@ -48,8 +47,7 @@ def start(store: Path, root: Path, **env: str) -> tuple[subprocess.Popen, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", type=Path,
-                        default=Path(tempfile.gettempdir()) / "c2c-bench-research" / "store")
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--kinds", default="ask,point-mix")

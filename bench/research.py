@@ -268,11 +268,14 @@ def places_of(build: Path) -> list[str]:
     return places
 
 
+DEFAULT_STORE = Path(tempfile.gettempdir()) / "c2c-bench-research" / "store"
+"""Where the research benchmarks build and keep their store between runs."""
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", type=Path,
-                        default=Path(tempfile.gettempdir()) / "c2c-bench-research" / "store")
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", default="1,4,16")

@@ -9,7 +9,6 @@ names and countries with the answer and the evidence for it; the reconciler read
 from __future__ import annotations
 
 import csv
-import gc
 import shutil
 from pathlib import Path
 
@@ -37,11 +36,10 @@ RECALL_FLOOR = 0.87
 def gazetteer() -> Gazetteer:
     """The gazetteer of data/, with GeoNames' cities read (the reconciler's own copy, kept for
     the process) and frozen out of the cyclic collector's full passes (``gc.freeze``)."""
-    from loaders.importers.gazetteer import geonames_cities
+    from tests.geonames import cities
 
     found = Gazetteer(DATA)
-    geonames_cities()
-    gc.freeze()
+    cities()  # the reconciler's copy, read and frozen
     return found
 
 

