@@ -445,6 +445,41 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         _prebuild.wait()
 
 
+REMOTE_BACKEND_FILES = ("tests.test_competency", "tests.test_linked_data", "tests.test_protocol",
+                        "tests.test_protocol_server", "tests.test_remote_store")
+"""The files whose tests run over the remote backends (Virtuoso, `oxigraph serve`: the
+``virtuoso_store`` and ``remote_store`` session fixtures). With ``--dist loadscope`` one process
+takes them all (:func:`pytest_xdist_make_scheduler`), so that each of those servers is started
+and loaded once per run rather than once in each process: one Virtuoso and one `oxigraph serve`
+fewer on two cores. :func:`pytest_collection_modifyitems` refuses a file that uses them but is
+not listed here."""
+
+
+def _uses_remote_backends(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("backend") if callspec is not None else None
+    return backend in ("remote", "virtuoso") or bool(
+        {"virtuoso_store", "remote_store"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """pytest-xdist's ``loadscope`` (whole files to a process), but the files of
+    :data:`REMOTE_BACKEND_FILES` are one unit."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    shared = {name.replace(".", "/") + ".py" for name in REMOTE_BACKEND_FILES}
+
+    class SharedRemoteBackends(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "remote backends" if scope.split("::")[0] in shared else scope
+
+    return SharedRemoteBackends(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The files that read the session's default build (``full_build``) run last, so that
     with ``--prebuild`` the processes run the other tests while it is made
@@ -453,6 +488,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     number of tests, most first, not in this order; the files that read the default build
     have few tests, so they come late there too.)"""
     full = {item.module.__name__ for item in items if "full_build" in item.fixturenames}
+    unlisted = sorted({item.module.__name__ for item in items if _uses_remote_backends(item)}
+                      - set(REMOTE_BACKEND_FILES))
+    if unlisted:
+        raise pytest.UsageError(f"{', '.join(unlisted)} run over the remote backends: add them "
+                                "to REMOTE_BACKEND_FILES in tests/conftest.py")
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "virtuoso":
