@@ -36,7 +36,13 @@ from loaders.kernel.config import Settings
 from loaders.kernel.dataset import metadata_graphs
 from loaders.kernel.errors import ValidationFailed
 from loaders.kernel.namespaces import Minter
-from loaders.kernel.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel.store import (
+    BackgroundWriter,
+    BuildInfo,
+    OxigraphStore,
+    StoreLocation,
+    write_snapshot,
+)
 from loaders.pipeline.curated import read_curated
 from loaders.pipeline.public_data import stage_public
 from loaders.validate import report_text, validate_store
@@ -110,9 +116,13 @@ def _build(settings: Settings, *, progress: bool,
             new folder's default graph, in the same load (so it keeps the same blank nodes;
             the store is a set, so a triple stated twice is stored once there)."""
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-                        + ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-                        ox.RdfFormat.N_QUADS, what=what)
+            data = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                    + ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            if b"_:" in data:  # blank nodes: as terms, a load of the text would rename them
+                writer.extend([*quads, *(ox.Quad(t.subject, t.predicate, t.object)
+                                         for t in triples)], what=what)
+            else:
+                writer.load(data, ox.RdfFormat.N_QUADS, what=what)
             staging.extend(quads)
 
         for path in assets.ontology_files():
@@ -138,6 +148,12 @@ def _build(settings: Settings, *, progress: bool,
         def write(graph: ox.NamedNode) -> None:
             """A derived graph into the new folder, and (but VoID) into its default graph."""
             triples = staging.dump(graph)
+            if b"_:" in triples:  # blank nodes: as terms, a load of the text would rename them
+                quads = list(staging.raw.quads_for_pattern(None, None, None, graph))
+                if graph not in metadata:
+                    quads += [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+                writer.extend(quads, what=graph.value)
+                return
             if graph in metadata:
                 writer.load(triples, ox.RdfFormat.N_TRIPLES, graph, what=graph.value)
                 return
@@ -156,6 +172,7 @@ def _build(settings: Settings, *, progress: bool,
         graphs = staging.graph_counts()
         writer.join()
         default = store.default_size()
+        snapshot = _snapshot(build_dir, staging, store, metadata, graphs, default)
         store.flush()
         writer = store = None  # closed before the folder is served
         bar.update()
@@ -163,7 +180,7 @@ def _build(settings: Settings, *, progress: bool,
         step("switch")
         info = BuildInfo(version=build_dir.name, finished=time.time(),
                          quads=sum(graphs.values()), graphs=graphs, default_triples=default,
-                         metadata_graphs=metadata_graphs(minter))
+                         metadata_graphs=metadata_graphs(minter), snapshot=snapshot)
         location.mark_complete(build_dir, info)
         location.swap(build_dir)
         bar.update()
@@ -178,6 +195,27 @@ def _build(settings: Settings, *, progress: bool,
     location.prune()
     return BuildSummary(version=build_dir.name, path=build_dir, graphs=graphs, violations=0,
                         seconds=time.monotonic() - started, public=tuple(public))
+
+
+def _snapshot(build_dir: Path, staging: OxigraphStore, store: OxigraphStore,
+              metadata: set[ox.NamedNode], graphs: dict[str, int], default: int) -> str:
+    """Write the new folder's snapshot (:func:`loaders.kernel.store.write_snapshot`) from the
+    staging store, which holds the folder's named graphs quad for quad (the same quads went into
+    both, blank node labels too), and the folder's default graph computed as the build wrote it:
+    the distinct triples of the data graphs. Returns its SHA-256 for ``BUILD.json``, or "" (no
+    snapshot: an in-memory copy then reads the folder) if the counts the folder gives disagree:
+    its named graphs, its default graph's triples, staging's quads outside named graphs."""
+    raw = staging.raw
+    named = raw.dump(format=ox.RdfFormat.N_QUADS)
+    union: set[bytes] = set()
+    for graph in raw.named_graphs():
+        if graph not in metadata:
+            union.update(raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    stored = set(store.raw.named_graphs())
+    if (len(union) != default or stored != set(raw.named_graphs())
+            or named.count(b"\n") != sum(graphs.values())):
+        return ""
+    return write_snapshot(build_dir, stored, named, b"\n".join(union), b"\n" if union else b"")
 
 
 def build_empty(settings: Settings) -> BuildSummary:
