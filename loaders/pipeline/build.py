@@ -10,7 +10,9 @@ folder that nothing serves — each table as soon as it is read, each derived gr
 complete — because writing the on-disk store is the one cost that cannot be avoided and it
 must overlap the rest. Every data triple goes into the new folder's default graph too, in the
 same load as its named graph (:mod:`loaders.kernel.dataset`: the default graph queries see is the
-set of distinct triples of the data graphs; VoID is not one of them). Any failure, a violation
+set of distinct triples of the data graphs; VoID is not one of them). Before the folder is
+marked complete, its snapshot (every quad as N-Quads, :func:`_snapshot`) is written beside the
+store from the staging store, for in-memory copies of the build. Any failure, a violation
 included, waits for the writer, closes the new folder's store and removes the folder; the
 store that was serving keeps serving. (Oxigraph answers validation and derivation queries
 several times faster in memory than on disk; the README says why the build is shaped this
