@@ -204,17 +204,21 @@ def _snapshot(build_dir: Path, staging: OxigraphStore, store: OxigraphStore,
     """Write the new folder's snapshot (:func:`loaders.kernel.store.write_snapshot`) from the
     staging store, which holds the folder's named graphs quad for quad (the same quads went into
     both, blank node labels too), and the folder's default graph computed as the build wrote it:
-    the distinct triples of the data graphs. Returns its SHA-256 for ``BUILD.json``, or "" (no
-    snapshot: an in-memory copy then reads the folder) if the counts the folder gives disagree:
-    its named graphs, its default graph's triples, staging's quads outside named graphs."""
+    the distinct triples of the data graphs, each the line of one of their quads without its
+    graph name (every graph name is an IRI, written last on the line). Returns its SHA-256 for
+    ``BUILD.json``, or "" (no snapshot: an in-memory copy then reads the folder) if a graph
+    name is not an IRI or the counts the folder gives disagree: its named graphs, its default
+    graph's triples, staging's quads outside named graphs."""
     raw = staging.raw
+    names = set(raw.named_graphs())
+    if not all(isinstance(name, ox.NamedNode) for name in names):
+        return ""
     named = raw.dump(format=ox.RdfFormat.N_QUADS)
-    union: set[bytes] = set()
-    for graph in raw.named_graphs():
-        if graph not in metadata:
-            union.update(raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    skipped = tuple(f" <{graph.value}> .".encode() for graph in metadata)
+    union = {line.rpartition(b" <")[0] + b" ." for line in named.splitlines()
+             if not line.endswith(skipped)}
     stored = set(store.raw.named_graphs())
-    if (len(union) != default or stored != set(raw.named_graphs())
+    if (len(union) != default or stored != names
             or named.count(b"\n") != sum(graphs.values())):
         return ""
     return write_snapshot(build_dir, stored, named, b"\n".join(union), b"\n" if union else b"")
