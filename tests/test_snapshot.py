@@ -46,10 +46,24 @@ def _snapshot(path: Path) -> tuple[list[str], set[bytes]]:
     return json.loads(header), set(lines)
 
 
-def test_a_builds_snapshot_is_its_folder_quad_for_quad(built: Settings) -> None:
+def _children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The commands of the child processes the copy starts from now on (they still run)."""
+    started: list[list[str]] = []
+    run = kernel_store.subprocess.run
+
+    def counted(args: list[str], **kwargs: object) -> object:
+        started.append(list(args))
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(kernel_store.subprocess, "run", counted)
+    return started
+
+
+def test_a_builds_snapshot_is_its_folder_quad_for_quad(built: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The build's snapshot holds the folder's named graphs and quads, the default graph's
     triples and the ontology's blank nodes (with the folder's labels) included, and the copy
-    read from it is the folder."""
+    read from it is the folder, made without a child process dumping the folder."""
     path = StoreLocation(built.store).current()
     assert path is not None
     graphs, quads = _folder(path)
@@ -59,7 +73,9 @@ def test_a_builds_snapshot_is_its_folder_quad_for_quad(built: Settings) -> None:
     assert StoreLocation(built.store).info(path).snapshot
     copy = read_snapshot(path)
     assert copy is not None and _copy(copy) == (graphs, quads)
+    children = _children(monkeypatch)
     assert _copy(kernel_store._memory_copy(path)) == (graphs, quads)
+    assert children == []
 
 
 def test_a_writes_snapshot_keeps_blank_nodes_and_empty_graphs(built: Settings,
@@ -84,7 +100,8 @@ def test_a_writes_snapshot_keeps_blank_nodes_and_empty_graphs(built: Settings,
 @pytest.mark.parametrize("spoil", ["missing", "corrupt", "truncated", "another build's",
                                    "not recorded"])
 def test_a_snapshot_that_cannot_be_trusted_is_not_read(built: Settings, tmp_path: Path,
-                                                       spoil: str) -> None:
+                                                       spoil: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A snapshot missing, changed, cut short, taken from another build, or one ``BUILD.json``
     does not record, is not read: the copy reads the folder instead, and is the folder."""
     settings = copy_of_built(built, tmp_path)
@@ -111,4 +128,6 @@ def test_a_snapshot_that_cannot_be_trusted_is_not_read(built: Settings, tmp_path
     assert (not snapshot.exists() if spoil == "missing"
             else (snapshot.read_bytes() != data) == (spoil != "not recorded"))
     assert read_snapshot(path) is None
+    children = _children(monkeypatch)
     assert _copy(kernel_store._memory_copy(path)) == _folder(path)
+    assert len(children) == 1 and "loaders.kernel.store_dump" in children[0]  # the folder read
