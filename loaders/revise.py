@@ -4,7 +4,8 @@ SPARQL Update and the Graph Store Protocol's PUT/POST/DELETE never touch the sto
 being served (read-only executors may have it open, and reading a store that another process
 writes is undefined in RocksDB). :func:`revise` instead stages the change in an in-memory copy
 of the current build — read from its folder, or the copy this process kept of the version it
-wrote last, when that version is still current — and does all the work there (Oxigraph's
+wrote last, when that version is still current; a folder is read from its snapshot, the file
+of its quads written beside it, when it has one — and does all the work there (Oxigraph's
 in-memory store answers the derivation, validation and materialisation queries several times
 faster than RocksDB). Only then is the new version written into a *new* folder: a RocksDB
 checkpoint of the current build (hard links, so it is cheap) changed by the quads that differ
@@ -56,7 +57,9 @@ from loaders.kernel.store import (
     StoreLocation,
     memory_copy,
     quad_lines,
+    read_snapshot,
     write_changes,
+    write_snapshot,
     write_whole,
 )
 from loaders.validate import report_text, validate_store
@@ -128,9 +131,11 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
         store = disk = source = staged = None
         try:
             staged = _take_staged(current)
-            if staged is None:
-                source = OxigraphStore.open(current, read_only=True).raw
-                memory = memory_copy(source)
+            if staged is None:  # the folder's snapshot, else the folder itself
+                memory = read_snapshot(current)
+                if memory is None:
+                    source = OxigraphStore.open(current, read_only=True).raw
+                    memory = memory_copy(source)
                 staged = _Staged(current, memory, quad_lines(memory),
                                  set(memory.named_graphs()))
             store = OxigraphStore(staged.memory, None, "staging")
@@ -152,11 +157,13 @@ def revise(settings: Settings, change: Callable[[OxigraphStore], T]) -> tuple[T,
                 write_changes(disk, staged.old, staged.graphs, lines, named)
             disk.flush()
             disk = None
+            snapshot = write_snapshot(target, named, b"\n".join(lines), b"\n" if lines else b"")
             info = BuildInfo(version=target.name, finished=time.time(),
                              quads=sum(graphs.values()) + (default if conformance else 0),
                              graphs=graphs, default_triples=default,
                              default_graph="separate" if conformance else "union",
-                             metadata_graphs=() if conformance else metadata_graphs(minter))
+                             metadata_graphs=() if conformance else metadata_graphs(minter),
+                             snapshot=snapshot)
             location.mark_complete(target, info)
             location.swap(target)
         except BaseException as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from loaders.kernel.collector import collector_paused
 from loaders.kernel.config import Settings
 from loaders.pipeline.build import build
 from tests.prebuild import FULL_BUILD, full_build_settings, made_once_in, make_full_build
@@ -102,7 +103,8 @@ def full_build(tmp_path_factory: pytest.TempPathFactory):
     root = made_once(tmp_path_factory, FULL_BUILD, make_full_build)
     settings = full_build_settings(root)
     assert settings.public_lists
-    summary = pickle.loads((root / "summary.pickle").read_bytes())  # noqa: S301 - written above
+    with collector_paused():  # hundreds of thousands of objects, no cycle among them
+        summary = pickle.loads((root / "summary.pickle").read_bytes())  # noqa: S301 - ours
     gc.freeze()  # kept for the session: out of the cyclic collector's full passes (prebuild.py)
     return (settings, summary, StoreLocation(settings.store).open_current(),
             list(summary.public))

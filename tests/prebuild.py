@@ -15,8 +15,11 @@ import pickle
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from loaders.importers import ImportResult
+from loaders.kernel.collector import collector_paused
 from loaders.kernel.config import Settings
 from loaders.pipeline.build import build
 
@@ -44,11 +47,45 @@ def full_build_settings(root: Path) -> Settings:
                                                 dumps=root / "dumps")
 
 
+class LazyGraphs(ImportResult):
+    """An :class:`~loaders.importers.ImportResult` read back from the summary's pickle whose
+    :attr:`graphs` (rdflib graphs: most of the pickle, and of the time to read it) are unpickled
+    when first read, so that a test process that reads the summary but not the graphs (all but
+    one) never pays for them. Made by :func:`lazy`, never by its constructor."""
+
+    @property  # type: ignore[override]
+    def graphs(self) -> list:
+        graphs = self.__dict__.get("_graphs")
+        if graphs is None:
+            with collector_paused():
+                graphs = self.__dict__["_graphs"] = pickle.loads(  # noqa: S301 - ours
+                    self.__dict__["_graphs_pickle"])
+        return graphs
+
+
+def lazy(result: ImportResult) -> LazyGraphs:
+    """*result* with its graphs as a pickle of their own, unpickled when first read."""
+    state = dict(result.__dict__)
+    state["_graphs_pickle"] = pickle.dumps(state.pop("graphs"))
+    copy = object.__new__(LazyGraphs)
+    copy.__dict__.update(state)
+    return copy
+
+
 def make_full_build(root: Path) -> None:
-    """The default build into ``root/store``, its summary beside it as a pickle."""
+    """The default build into ``root/store``, its summary beside it as a pickle (the import
+    results' graphs pickled apart, :class:`LazyGraphs`; the cyclic collector paused while
+    pickling, as while reading it back in ``tests/conftest.py``: it would walk every object
+    the build left alive)."""
     summary = build(full_build_settings(root), progress=False)
-    (root / "summary.pickle").write_bytes(pickle.dumps(summary))
+    with collector_paused():
+        summary = replace(summary, public=tuple((name, lazy(result))
+                                                for name, result in summary.public))
+        (root / "summary.pickle").write_bytes(pickle.dumps(summary))
 
 
 if __name__ == "__main__":
-    made_once_in(Path(sys.argv[1]), FULL_BUILD, make_full_build)
+    # the module under its own name, not __main__: the pickle names LazyGraphs by its module
+    from tests import prebuild
+
+    prebuild.made_once_in(Path(sys.argv[1]), FULL_BUILD, prebuild.make_full_build)

@@ -33,6 +33,7 @@ from loaders.importers.pair_overrides import PairOverride, for_list, require_use
 from loaders.importers.places import PlaceWriter
 from loaders.importers.readers import Mention, Pair
 from loaders.importers.reconcile import reconcile, wikidata_entry
+from loaders.kernel.collector import collector_paused
 from loaders.kernel.config import Settings
 from loaders.kernel.errors import InputError, Location
 from loaders.kernel.namespaces import C2C, SCHEMA, Minter, concept, pair_key
@@ -120,7 +121,15 @@ def run_import(settings: Settings, kind: str, path: Path, *, country: str | None
                progress: bool = False) -> ImportResult:
     """Read and reconcile *path*; return the import's graphs and its report (nothing is
     written: :func:`save_and_apply` does that). *progress* draws a bar over the pairs
-    reconciled (:mod:`loaders.kernel.progress`)."""
+    reconciled (:mod:`loaders.kernel.progress`). Python's cyclic collector is paused while it
+    runs, as during a build (:mod:`loaders.kernel.collector`: GeoNames' cities and their index
+    are hundreds of thousands of long-lived objects, and an import makes little cyclic garbage)."""
+    with collector_paused():
+        return _run_import(settings, kind, path, country=country, progress=progress)
+
+
+def _run_import(settings: Settings, kind: str, path: Path, *, country: str | None,
+                progress: bool) -> ImportResult:
     if kind not in KINDS:
         raise InputError(Location(path), "unknown import kind; expected "
                          + ", ".join(sorted(KINDS)), term=kind)

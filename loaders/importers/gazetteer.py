@@ -23,9 +23,11 @@ from __future__ import annotations
 import csv
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from loaders.importers.pair_overrides import PairOverride
@@ -156,12 +158,39 @@ def _geonames_in(country: str) -> tuple[dict[str, list[dict]], dict[str, list[di
     15 s in each process that reconciled even one row."""
     primary: dict[str, list[dict]] = defaultdict(list)
     alternate: dict[str, list[dict]] = defaultdict(list)
-    for city in _geonames_by_country().get(country, ()):
-        main = fold(city["name"])
+    cities = _geonames_by_country().get(country, ())
+    names: list[str] = []
+    for city in cities:
+        names.append(city["name"])
+        names.extend(city.get("alternatenames") or ())
+    folded = iter(fold_all(names))
+    for city in cities:
+        main = next(folded)
         primary[main].append(city)
-        for name in {fold(n) for n in city.get("alternatenames") or ()} - {main, ""}:
+        alternates = set(islice(folded, len(city.get("alternatenames") or ())))
+        for name in alternates - {main, ""}:
             alternate[name].append(city)
     return primary, alternate
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9\n]+")
+
+
+def fold_all(names: list[str]) -> list[str]:
+    """:func:`fold` of each of *names*, in order, made in a few passes over their text joined by
+    line breaks instead of one call per name (the per-country index folds up to 200,000 names).
+    The same folding: Unicode decomposition and dropping what is not ASCII act character by
+    character (a line break is a boundary of both), lower case on ASCII too, and a run of
+    characters other than letters and digits becomes one space, trimmed at both ends. A name
+    with a line break of its own is folded one at a time
+    (``bench/gazetteer_index.py`` compares both for every country)."""
+    text = "\n".join(names)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    lines = _NOT_WORD.sub(" ", text.lower()).split("\n")
+    if len(lines) != len(names):  # a name held a line break
+        return [fold(name) for name in names]
+    return [line.strip(" ") for line in lines]
 
 
 @dataclass

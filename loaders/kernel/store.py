@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -36,9 +37,71 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The folder holding the ``loaders`` package (the child of :func:`_memory_copy` runs there)."""
 
 
+SNAPSHOT = "SNAPSHOT.nq"
+"""The build folder's snapshot: its named graphs and every quad, written beside the store by the
+build and by each write from the in-memory store they already hold (:func:`write_snapshot`), so
+that an in-memory copy of the folder reads this file instead of the RocksDB store
+(:func:`_memory_copy`)."""
+
+
+def write_snapshot(build: Path, graphs: Iterable[Any], *quads: bytes) -> str:
+    """Write the snapshot of the store in *build* (:data:`SNAPSHOT`): a first line with the JSON
+    list of its named graphs *graphs* (N-Triples terms, empty graphs included), then the parts
+    *quads*, which together hold every quad of the store once as N-Quads lines, blank node
+    labels as stored. Returns the file's SHA-256,
+    which :class:`BuildInfo` records (``snapshot``): the caller writes it before ``BUILD.json``
+    marks the folder complete, so a complete folder's snapshot is whole and is its own."""
+    header = json.dumps(sorted(str(graph) for graph in graphs)).encode() + b"\n"
+    digest = hashlib.sha256(header)
+    tmp = build / (SNAPSHOT + ".tmp")
+    with open(tmp, "wb") as out:
+        out.write(header)
+        for part in quads:
+            digest.update(part)
+            out.write(part)
+    os.replace(tmp, build / SNAPSHOT)
+    return digest.hexdigest()
+
+
+def read_snapshot(build: Path) -> ox.Store | None:
+    """The in-memory copy of the complete build folder *build* read from its snapshot, or None
+    when there is none to trust: no ``BUILD.json`` or no ``snapshot`` in it, the file missing,
+    or its SHA-256 not the one ``BUILD.json`` recorded (stale, truncated or corrupt)."""
+    try:
+        recorded = json.loads((build / _COMPLETE_MARKER).read_text(encoding="utf-8"))
+        expected = recorded.get("snapshot") if isinstance(recorded, dict) else None
+        if not expected:
+            return None
+        data = (build / SNAPSHOT).read_bytes()
+    except (OSError, ValueError):
+        return None
+    if hashlib.sha256(data).hexdigest() != expected:
+        return None
+    try:
+        return _from_dump(data)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _from_dump(data: bytes) -> ox.Store:
+    """An in-memory store from *data* in the form of :func:`write_snapshot` and
+    :func:`loaders.kernel.store_dump.write_folder` (the named graphs' JSON line, then N-Quads),
+    blank node labels kept (``ox.parse`` keeps them, ``Store.load`` would rename them)."""
+    header, _, quads = data.partition(b"\n")
+    names = json.loads(header)
+    memory = ox.Store()
+    memory.bulk_extend(ox.parse(quads, format=ox.RdfFormat.N_QUADS))
+    for name in names:
+        memory.add_graph(ox.BlankNode(name[2:]) if name.startswith("_:")
+                         else ox.NamedNode(name[1:-1]))
+    return memory
+
+
 def _memory_copy(path: Path) -> ox.Store:
     """An in-memory copy of the store folder *path*: its quads (blank node labels kept) and its
-    named graphs, empty ones too, read by a child process that writes them to its output.
+    named graphs, empty ones too. Read from the folder's snapshot when it has one that
+    ``BUILD.json`` vouches for (:func:`read_snapshot`; a build and a write write it), else by a
+    child process that dumps the store to its output.
 
     This process never opens the folder, because opening a RocksDB folder starts RocksDB's
     thread pool in the opening process for good, and a process forked from one with threads
@@ -46,19 +109,17 @@ def _memory_copy(path: Path) -> ox.Store:
     and write process: after it had copied the build in place, the write process hung for ever
     in its first bulk load (every write answered 503 after ``C2C_UPDATE_TIMEOUT``). The
     in-memory store starts no thread."""
+    memory = read_snapshot(path)
+    if memory is not None:
+        return memory
     child = subprocess.run(  # this interpreter, a fixed module, a folder path
         [sys.executable, "-m", "loaders.kernel.store_dump", str(path)], cwd=_PACKAGE_ROOT,
         capture_output=True, check=False)
-    header, _, quads = child.stdout.partition(b"\n")
+    header, _, _quads = child.stdout.partition(b"\n")
     if child.returncode != 0 or not header:
         error = child.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"]
         raise StoreError(f"{path}: cannot copy the Oxigraph store into memory: {error[-1]}")
-    memory = ox.Store()
-    memory.bulk_extend(ox.parse(quads, format=ox.RdfFormat.N_QUADS))
-    for name in json.loads(header):
-        memory.add_graph(ox.BlankNode(name[2:]) if name.startswith("_:")
-                         else ox.NamedNode(name[1:-1]))
-    return memory
+    return _from_dump(child.stdout)
 
 
 def memory_copy(source: ox.Store) -> ox.Store:
@@ -272,7 +333,9 @@ class OxigraphStore:
 class BackgroundWriter:
     """Bulk-loads RDF into an on-disk store on a thread of its own, one load after another in
     the order they were given. Oxigraph releases the GIL while it parses and writes, so the
-    build validates and derives in memory meanwhile. After a failed load the rest are
+    build validates and derives in memory meanwhile. Quads given as terms (:meth:`extend`) are
+    written as they are, blank node labels kept; a load of serialised RDF gives its blank nodes
+    labels of its own (Oxigraph renames them). After a failed load the rest are
     skipped; :meth:`join` waits for the queue to drain and re-raises the failure, and
     :meth:`abandon` drops what is still queued."""
 
@@ -288,7 +351,10 @@ class BackgroundWriter:
                 if self._error is None and not self._abandoned:
                     what, args = job
                     try:
-                        store.bulk_load(**args)
+                        if isinstance(args, list):
+                            store.bulk_extend(args)
+                        else:
+                            store.bulk_load(**args)
                     except BaseException as exc:  # handed to join()
                         # without its traceback, whose frames would keep the store open
                         self._error = (what, exc.with_traceback(None))
@@ -303,6 +369,11 @@ class BackgroundWriter:
         if graph is not None:
             args["to_graph"] = graph
         self._queue.put((what, args))
+
+    def extend(self, quads: list[ox.Quad], *, what: str) -> None:
+        """Queue *quads*, written with their blank node labels (for the few that have blank
+        nodes: written so, the folder holds the same quads as the staging store)."""
+        self._queue.put((what, quads))
 
     def abandon(self) -> None:
         """Skip the loads still queued and wait for the one running (it cannot be stopped);
@@ -335,6 +406,8 @@ class BuildInfo:
     """Triples of the stored default graph."""
     metadata_graphs: tuple[str, ...] = ()
     """Named graphs that describe the data (VoID) and are no part of it."""
+    snapshot: str = ""
+    """SHA-256 of the folder's snapshot (:func:`write_snapshot`); "" when it has none."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)

@@ -10,7 +10,9 @@ folder that nothing serves — each table as soon as it is read, each derived gr
 complete — because writing the on-disk store is the one cost that cannot be avoided and it
 must overlap the rest. Every data triple goes into the new folder's default graph too, in the
 same load as its named graph (:mod:`loaders.kernel.dataset`: the default graph queries see is the
-set of distinct triples of the data graphs; VoID is not one of them). Any failure, a violation
+set of distinct triples of the data graphs; VoID is not one of them). Before the folder is
+marked complete, its snapshot (every quad as N-Quads, :func:`_snapshot`) is written beside the
+store from the staging store, for in-memory copies of the build. Any failure, a violation
 included, waits for the writer, closes the new folder's store and removes the folder; the
 store that was serving keeps serving. (Oxigraph answers validation and derivation queries
 several times faster in memory than on disk; the README says why the build is shaped this
@@ -36,7 +38,13 @@ from loaders.kernel.config import Settings
 from loaders.kernel.dataset import metadata_graphs
 from loaders.kernel.errors import ValidationFailed
 from loaders.kernel.namespaces import Minter
-from loaders.kernel.store import BackgroundWriter, BuildInfo, OxigraphStore, StoreLocation
+from loaders.kernel.store import (
+    BackgroundWriter,
+    BuildInfo,
+    OxigraphStore,
+    StoreLocation,
+    write_snapshot,
+)
 from loaders.pipeline.curated import read_curated
 from loaders.pipeline.public_data import stage_public
 from loaders.validate import report_text, validate_store
@@ -110,9 +118,13 @@ def _build(settings: Settings, *, progress: bool,
             new folder's default graph, in the same load (so it keeps the same blank nodes;
             the store is a set, so a triple stated twice is stored once there)."""
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-            writer.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-                        + ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-                        ox.RdfFormat.N_QUADS, what=what)
+            data = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                    + ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            if b"_:" in data:  # blank nodes: as terms, a load of the text would rename them
+                writer.extend([*quads, *(ox.Quad(t.subject, t.predicate, t.object)
+                                         for t in triples)], what=what)
+            else:
+                writer.load(data, ox.RdfFormat.N_QUADS, what=what)
             staging.extend(quads)
 
         for path in assets.ontology_files():
@@ -138,6 +150,12 @@ def _build(settings: Settings, *, progress: bool,
         def write(graph: ox.NamedNode) -> None:
             """A derived graph into the new folder, and (but VoID) into its default graph."""
             triples = staging.dump(graph)
+            if b"_:" in triples:  # blank nodes: as terms, a load of the text would rename them
+                quads = list(staging.raw.quads_for_pattern(None, None, None, graph))
+                if graph not in metadata:
+                    quads += [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+                writer.extend(quads, what=graph.value)
+                return
             if graph in metadata:
                 writer.load(triples, ox.RdfFormat.N_TRIPLES, graph, what=graph.value)
                 return
@@ -156,6 +174,7 @@ def _build(settings: Settings, *, progress: bool,
         graphs = staging.graph_counts()
         writer.join()
         default = store.default_size()
+        snapshot = _snapshot(build_dir, staging, store, metadata, graphs, default)
         store.flush()
         writer = store = None  # closed before the folder is served
         bar.update()
@@ -163,7 +182,7 @@ def _build(settings: Settings, *, progress: bool,
         step("switch")
         info = BuildInfo(version=build_dir.name, finished=time.time(),
                          quads=sum(graphs.values()), graphs=graphs, default_triples=default,
-                         metadata_graphs=metadata_graphs(minter))
+                         metadata_graphs=metadata_graphs(minter), snapshot=snapshot)
         location.mark_complete(build_dir, info)
         location.swap(build_dir)
         bar.update()
@@ -178,6 +197,31 @@ def _build(settings: Settings, *, progress: bool,
     location.prune()
     return BuildSummary(version=build_dir.name, path=build_dir, graphs=graphs, violations=0,
                         seconds=time.monotonic() - started, public=tuple(public))
+
+
+def _snapshot(build_dir: Path, staging: OxigraphStore, store: OxigraphStore,
+              metadata: set[ox.NamedNode], graphs: dict[str, int], default: int) -> str:
+    """Write the new folder's snapshot (:func:`loaders.kernel.store.write_snapshot`) from the
+    staging store, which holds the folder's named graphs quad for quad (the same quads went into
+    both, blank node labels too), and the folder's default graph computed as the build wrote it:
+    the distinct triples of the data graphs, each the line of one of their quads without its
+    graph name (every graph name is an IRI, written last on the line). Returns its SHA-256 for
+    ``BUILD.json``, or "" (no snapshot: an in-memory copy then reads the folder) if a graph
+    name is not an IRI or the counts the folder gives disagree: its named graphs, its default
+    graph's triples, staging's quads outside named graphs."""
+    raw = staging.raw
+    names = set(raw.named_graphs())
+    if not all(isinstance(name, ox.NamedNode) for name in names):
+        return ""
+    named = raw.dump(format=ox.RdfFormat.N_QUADS)
+    skipped = tuple(f" <{graph.value}> .".encode() for graph in metadata)
+    union = {line.rpartition(b" <")[0] + b" ." for line in named.splitlines()
+             if not line.endswith(skipped)}
+    stored = set(store.raw.named_graphs())
+    if (len(union) != default or stored != names
+            or named.count(b"\n") != sum(graphs.values())):
+        return ""
+    return write_snapshot(build_dir, stored, named, b"\n".join(union), b"\n" if union else b"")
 
 
 def build_empty(settings: Settings) -> BuildSummary:
