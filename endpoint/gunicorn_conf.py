@@ -25,7 +25,3 @@ graceful_timeout = 10
 limit_request_line = 0
 accesslog = None
 errorlog = "-"
-# The app's modules (Flask, rdflib, pyoxigraph, the endpoint: about 0.5 CPU s) are imported once,
-# here in the master, so each worker forked from it starts with them loaded instead of importing
-# them again. No app is made here (each worker makes its own: its executors, its metrics file).
-import endpoint.app  # noqa: E402, F401
