@@ -20,8 +20,8 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from flask import render_template, request
 
+from endpoint import page_queries
 from endpoint.state import state
-from loaders.kernel import assets
 from loaders.kernel.namespaces import PREFIXES
 
 PAGE_SIZE = 50
@@ -67,7 +67,7 @@ def _store():
 
 
 def _rows(query: str, iri: str):
-    return _store().query(assets.page_query(query), substitutions={"this": ox.NamedNode(iri)})
+    return page_queries.rows(_store(), query, iri)
 
 
 def _value(term) -> str | None:
