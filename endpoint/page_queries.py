@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from loaders.kernel import assets
 from loaders.kernel.remote_store import substitute
 
-_MARKER = ox.NamedNode("urn:c2c:page-query:term")
+_MARKER = ox.NamedNode("urn:x-page-query:term")
 """Written where a term goes when a query is prepared; no page query holds it."""
 
 
