@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
+from endpoint import page_queries
 from endpoint.caching import etag_for, http_date, not_modified
 from endpoint.negotiation import negotiate
 from endpoint.problems import not_acceptable, problem
@@ -74,8 +75,7 @@ def _store():
 
 
 def _exists(iri: str) -> bool:
-    return bool(_store().query("ASK { $this ?p ?o }",
-                               substitutions={"this": ox.NamedNode(iri)}))
+    return bool(page_queries.rows(_store(), "document/exists.rq", iri))
 
 
 def _language() -> str:
@@ -142,8 +142,7 @@ class Statement:
 
 
 def _statements(iri: str) -> list[Statement]:
-    rows = _store().query(assets.page_query("document/statements.rq"),
-                          substitutions={"this": ox.NamedNode(iri)})
+    rows = page_queries.rows(_store(), "document/statements.rq", iri)
     merged: dict[tuple, Statement] = {}
     for row in rows:
         subject = row["s"].value
@@ -169,8 +168,7 @@ def _triples(iri: str, statements: list[Statement]) -> list[ox.Triple]:
 
 def _wkt(iri: str) -> str | None:
     """The thing's geometry as WKT (its own, or its centroid's), or None."""
-    for row in _store().query(assets.page_query("document/geometry.rq"),
-                              substitutions={"this": ox.NamedNode(iri)}):
+    for row in page_queries.rows(_store(), "document/geometry.rq", iri):
         return row["wkt"].value
     return None
 
@@ -285,8 +283,7 @@ def context() -> Response:
 def _labels(iri: str) -> tuple[dict[str, str], tuple[float, float] | None]:
     labels: dict[str, str] = {}
     point = None
-    for row in _store().query(assets.page_query("document/labels.rq"),
-                              substitutions={"this": ox.NamedNode(iri)}):
+    for row in page_queries.rows(_store(), "document/labels.rq", iri):
         if row["label"] is not None:
             labels.setdefault((row["label"].language or "").lower(), row["label"].value)
         if row["wkt"] is not None and point is None:

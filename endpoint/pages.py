@@ -20,8 +20,8 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from flask import render_template, request
 
+from endpoint import page_queries
 from endpoint.state import state
-from loaders.kernel import assets
 from loaders.kernel.namespaces import PREFIXES
 
 PAGE_SIZE = 50
@@ -67,7 +67,7 @@ def _store():
 
 
 def _rows(query: str, iri: str):
-    return _store().query(assets.page_query(query), substitutions={"this": ox.NamedNode(iri)})
+    return page_queries.rows(_store(), query, iri)
 
 
 def _value(term) -> str | None:
@@ -103,6 +103,24 @@ class Page:
                 self.source_name(iri) or self.short(iri)
             self._points[iri] = where
         return self._cache[iri]
+
+    def preload(self, iris) -> None:
+        """Label many things at once, as :meth:`label` labels each (one query for all those not
+        labelled yet instead of one each): called where a loop is about to label them."""
+        wanted = [i for i in dict.fromkeys(iris) if i is not None and i not in self._cache]
+        if not wanted:
+            return
+        found: dict[str, tuple[dict[str, str], list]] = {i: ({}, [None]) for i in wanted}
+        for row in page_queries.rows_for(_store(), "document/labels-of.rq", wanted):
+            labels, where = found[row["thing"].value]
+            if row["label"] is not None:
+                labels.setdefault((row["label"].language or "").lower(), row["label"].value)
+            if row["wkt"] is not None and where[0] is None:
+                where[0] = point(row["wkt"].value)
+        for iri, (labels, where) in found.items():
+            self._cache[iri] = self._pick(labels, self.language, "") or \
+                self.source_name(iri) or self.short(iri)
+            self._points[iri] = where[0]
 
     def prefill(self, query: str, iri: str) -> None:
         """Label many things at once: *query* gives ``?thing ?label`` rows for *iri*'s page."""
@@ -157,7 +175,12 @@ def partners(iri: str, page: Page) -> list[dict]:
     """A place's agreements, one per agreement: partner, country, date, type, status, period,
     sources; sorted by date, undated last."""
     found: dict[str, dict] = {}
-    for row in _rows("document/partners.rq", iri):
+    answer = list(_rows("document/partners.rq", iri))
+    page.preload(_value(row[name]) for row in answer
+                 for name in ("other", "other_country", "type", "period"))
+    page.preload(row["source"].value for row in answer
+                 if row["source"] is not None and row["source_title"] is None)
+    for row in answer:
         agreement = row["agreement"].value
         entry = found.setdefault(agreement, {
             "agreement": agreement, "href": page.href(agreement),
@@ -227,11 +250,16 @@ def country_figures(iri: str, page: Page, partner_country: str | None) -> dict:
     timeline with both parties named, and a map of every partnership with coordinates."""
     base = state().settings.base_iri
     page.prefill("document/country-labels.rq", iri)
+    answer = [row for row in _rows("document/timeline.rq", iri)
+              if not partner_country
+              or _value(row["other_country"]) == f"{base}id/country/{partner_country}"]
+    page.preload(_value(row[name]) for row in answer
+                 for name in ("party", "other", "other_country"))
+    page.preload(row["period"].value for row in answer
+                 if row["period"] is not None and not _value(row["period_label"]))
     seen: dict[tuple, dict] = {}
-    for row in _rows("document/timeline.rq", iri):
+    for row in answer:
         country = _value(row["other_country"])
-        if partner_country and country != f"{base}id/country/{partner_country}":
-            continue
         key = (row["agreement"].value, row["party"].value, row["other"].value)
         entry = seen.get(key)
         if entry is None:
@@ -288,10 +316,12 @@ def statement_groups(statements, page: Page) -> list[dict]:
     out, c2c:twinnedWith shown as the partner list)."""
     groups: dict[str, list] = {key: [] for key, _t, _m in _GROUPS}
     groups["other"] = []
-    for st in statements:
-        if st.predicate == TWINNED or st.predicate in HIDDEN or st.direction not in ("out",
-                                                                                        "part"):
-            continue
+    shown_statements = [st for st in statements if st.predicate != TWINNED
+                        and st.predicate not in HIDDEN and st.direction in ("out", "part")]
+    page.preload([st.value.value for st in shown_statements
+                  if isinstance(st.value, ox.NamedNode)]
+                 + [page.source_of(graph) for st in shown_statements for graph in st.graphs])
+    for st in shown_statements:
         value = st.value
         if isinstance(value, ox.NamedNode):
             shown = page.link(value.value)
@@ -317,8 +347,11 @@ def statement_groups(statements, page: Page) -> list[dict]:
 def incoming(iri: str, page: Page) -> tuple[list[dict], bool]:
     """What points at the thing (at most 1000 links), by property."""
     page.prefill("document/incoming-labels.rq", iri)
+    answer = list(_rows("document/incoming.rq", iri))
+    page.preload([row["s"].value for row in answer]
+                 + [page.source_of(row["g"].value) for row in answer])
     out = []
-    for row in _rows("document/incoming.rq", iri):
+    for row in answer:
         source = page.source_of(row["g"].value)
         out.append({"subject": page.link(row["s"].value), "predicate": page.short(row["p"].value),
                     "source": {"text": page.label(source), "href": page.href(source)}
@@ -347,6 +380,7 @@ def render(iri: str, path: str, statements, language: str, page_number: int, hel
     page_number = min(page_number, pages)
     country = country_figures(iri, page, request.args.get("with")) if is_country else None
     links_in, more_in = incoming(iri, page)
+    page.preload(types)
     return render_template(
         "thing.html", iri=iri, path=path, title=title, language=language,
         labels=sorted(labels.items()), types=sorted(page.label(t) for t in types),
