@@ -34,7 +34,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.processes import parent_pids
+from bench.processes import cpu_ticks, descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/c2c/"
@@ -153,21 +153,7 @@ class Server:
 
     def ticks(self) -> int:
         """utime + stime of gunicorn and every process below it, in clock ticks."""
-        parents = parent_pids()
-        pids, frontier = [self.process.pid], [self.process.pid]
-        while frontier:
-            parent = frontier.pop()
-            children = [p for p, pp in parents.items() if pp == parent]
-            pids += children
-            frontier += children
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])
-        return total
+        return cpu_ticks([self.process.pid, *descendants(self.process.pid)])
 
     def settle(self) -> None:
         """Wait (polling) until the server's processes use no CPU for half a second: the

@@ -27,29 +27,7 @@ from urllib.parse import quote
 
 from werkzeug.test import EnvironBuilder
 
-from bench.processes import parent_pids
-
-
-def _ticks(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
-def _descendants(pid: int) -> list[int]:
-    parents = parent_pids()
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [p for p, pp in parents.items() if pp == parent]
-        found += children
-        frontier += children
-    return found
+from bench.processes import cpu_ticks, descendants
 
 
 def main() -> None:
@@ -93,8 +71,8 @@ def main() -> None:
         etag = client.get(url, headers=headers).headers.get("ETag")
     if args.etag:
         headers["If-None-Match"] = etag
-    children = _descendants(os.getpid())
-    before, ticks = resource.getrusage(resource.RUSAGE_SELF), _ticks(children)
+    children = descendants(os.getpid())
+    before, ticks = resource.getrusage(resource.RUSAGE_SELF), cpu_ticks(children)
     profile = cProfile.Profile(time.process_time)  # CPU, not wall
     if not args.no_profile:
         profile.enable()
@@ -113,7 +91,7 @@ def main() -> None:
             response = client.get(url, headers=headers)
             assert response.status_code == (304 if args.etag else 200), response.data
     profile.disable()
-    after, ticks_after = resource.getrusage(resource.RUSAGE_SELF), _ticks(children)
+    after, ticks_after = resource.getrusage(resource.RUSAGE_SELF), cpu_ticks(children)
     own = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     hz = os.sysconf("SC_CLK_TCK")
     print(f"request side{'' if args.no_profile else ' (profiled, so inflated)'}: "
