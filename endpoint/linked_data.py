@@ -285,7 +285,7 @@ def _labels(iri: str) -> tuple[dict[str, str], tuple[float, float] | None]:
     point = None
     for row in page_queries.rows(_store(), "document/labels.rq", iri):
         if row["label"] is not None:
-            labels.setdefault((row["label"].language or "").lower(), row["label"].value)
+            page_queries.keep_label(labels, row["label"])
         if row["wkt"] is not None and point is None:
             point = _point(row["wkt"].value)
     return labels, point

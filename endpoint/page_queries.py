@@ -61,3 +61,20 @@ def rows_for(store: Any, name: str, iris: Iterable[str]) -> Any:
     """The answer of the page query *name* with ``$things`` written as the IRIs *iris*."""
     return store.query(" ".join(str(ox.NamedNode(i)) for i in iris).join(
         _pieces(name, "things")))
+
+
+def keep_label(labels: dict[str, str], literal: Any) -> None:
+    """Add the label *literal* to *labels* (language in lower case → text). Where a thing has
+    two labels in one language (a source's ``dcterms:title`` beside an ``rdfs:label``; the
+    shapes allow one ``rdfs:label`` and one ``skos:prefLabel`` per language), the smaller text
+    is kept, so a page shows the same label whatever order the store gives the rows in.
+
+    >>> first, second = {}, {}
+    >>> for text in ("Harbin City", "Harbin"): keep_label(first, ox.Literal(text, language="en"))
+    >>> for text in ("Harbin", "Harbin City"): keep_label(second, ox.Literal(text, language="EN"))
+    >>> first == second == {"en": "Harbin"}
+    True
+    """
+    language = (literal.language or "").lower()
+    if language not in labels or literal.value < labels[language]:
+        labels[language] = literal.value

@@ -114,7 +114,7 @@ class Page:
         for row in page_queries.rows_for(_store(), "document/labels-of.rq", wanted):
             labels, where = found[row["thing"].value]
             if row["label"] is not None:
-                labels.setdefault((row["label"].language or "").lower(), row["label"].value)
+                page_queries.keep_label(labels, row["label"])
             if row["wkt"] is not None and where[0] is None:
                 where[0] = point(row["wkt"].value)
         for iri, (labels, where) in found.items():
@@ -126,8 +126,7 @@ class Page:
         """Label many things at once: *query* gives ``?thing ?label`` rows for *iri*'s page."""
         found: dict[str, dict[str, str]] = {}
         for row in _rows(query, iri):
-            found.setdefault(row["thing"].value, {}).setdefault(
-                (row["label"].language or "").lower(), row["label"].value)
+            page_queries.keep_label(found.setdefault(row["thing"].value, {}), row["label"])
         for thing, labels in found.items():
             if thing not in self._cache:
                 self._cache[thing] = self._pick(labels, self.language, "") or self.short(thing)
