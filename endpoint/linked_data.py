@@ -281,22 +281,7 @@ def context() -> Response:
 # ------------------------------------------------------------------------------------------
 
 def _labels(iri: str) -> tuple[dict[str, str], tuple[float, float] | None]:
-    labels: dict[str, str] = {}
-    point = None
-    for row in page_queries.rows(_store(), "document/labels.rq", iri):
-        if row["label"] is not None:
-            page_queries.keep_label(labels, row["label"])
-        if row["wkt"] is not None and point is None:
-            point = _point(row["wkt"].value)
-    return labels, point
-
-
-def _point(wkt: str) -> tuple[float, float] | None:
-    try:
-        lon, lat = wkt.split("(", 1)[1].rstrip(")").split()
-        return float(lon), float(lat)
-    except (IndexError, ValueError):
-        return None
+    return page_queries.labels_and_point(page_queries.rows(_store(), "document/labels.rq", iri))
 
 
 def _pick(labels: dict[str, str], language: str, fallback: str) -> str:

@@ -13,7 +13,8 @@ substitution (:func:`loaders.kernel.remote_store.substitute`: in the ``SELECT`` 
 brace can end the token early): the same rows, the same answer.
 
 A query may also name a list of things, ``VALUES ?thing { $things }`` (:func:`rows_for`): the
-labels of every thing a page links to in one query instead of one query each.
+labels of every thing a page links to in one query instead of one query each. Their label rows
+are read one way wherever they are asked (:func:`labels_and_point`).
 """
 
 from __future__ import annotations
@@ -78,3 +79,31 @@ def keep_label(labels: dict[str, str], literal: Any) -> None:
     language = (literal.language or "").lower()
     if language not in labels or literal.value < labels[language]:
         labels[language] = literal.value
+
+
+def point(wkt: str | None) -> tuple[float, float] | None:
+    """``(lon, lat)`` of a WKT ``POINT``, or None.
+
+    >>> point("POINT(126.63 45.75)"), point(None), point("LINESTRING(1 2, 3 4)")
+    ((126.63, 45.75), None, None)
+    """
+    if not wkt:
+        return None
+    try:
+        lon, lat = wkt.split("(", 1)[1].rstrip(")").split()
+        return float(lon), float(lat)
+    except (IndexError, ValueError):
+        return None
+
+
+def labels_and_point(rows: Iterable[Any]) -> tuple[dict[str, str], tuple[float, float] | None]:
+    """A thing's labels (:func:`keep_label`) and the ``(lon, lat)`` of its first centroid that
+    parses, from its rows of ``document/labels.rq`` (or of ``labels-of.rq``)."""
+    labels: dict[str, str] = {}
+    where = None
+    for row in rows:
+        if row["label"] is not None:
+            keep_label(labels, row["label"])
+        if row["wkt"] is not None and where is None:
+            where = point(row["wkt"].value)
+    return labels, where

@@ -74,17 +74,6 @@ def _value(term) -> str | None:
     return None if term is None else term.value
 
 
-def point(wkt: str | None) -> tuple[float, float] | None:
-    """``(lon, lat)`` of a WKT ``POINT``, or None."""
-    if not wkt:
-        return None
-    try:
-        lon, lat = wkt.split("(", 1)[1].rstrip(")").split()
-        return float(lon), float(lat)
-    except (IndexError, ValueError):
-        return None
-
-
 class Page:
     """Everything one page render needs: labels (cached), links, the language."""
 
@@ -110,17 +99,13 @@ class Page:
         wanted = [i for i in dict.fromkeys(iris) if i is not None and i not in self._cache]
         if not wanted:
             return
-        found: dict[str, tuple[dict[str, str], list]] = {i: ({}, [None]) for i in wanted}
+        rows: dict[str, list] = {i: [] for i in wanted}
         for row in page_queries.rows_for(_store(), "document/labels-of.rq", wanted):
-            labels, where = found[row["thing"].value]
-            if row["label"] is not None:
-                page_queries.keep_label(labels, row["label"])
-            if row["wkt"] is not None and where[0] is None:
-                where[0] = point(row["wkt"].value)
-        for iri, (labels, where) in found.items():
+            rows[row["thing"].value].append(row)
+        for iri, its_rows in rows.items():
+            labels, self._points[iri] = page_queries.labels_and_point(its_rows)
             self._cache[iri] = self._pick(labels, self.language, "") or \
                 self.source_name(iri) or self.short(iri)
-            self._points[iri] = where[0]
 
     def prefill(self, query: str, iri: str) -> None:
         """Label many things at once: *query* gives ``?thing ?label`` rows for *iri*'s page."""
@@ -269,8 +254,8 @@ def country_figures(iri: str, page: Page, partner_country: str | None) -> dict:
                 "country": page.label(country) if country else "",
                 "period": _value(row["period_label"]) or (
                     page.label(row["period"].value) if row["period"] is not None else OUTSIDE),
-                "ended": False, "from": point(_value(row["party_wkt"])),
-                "to": point(_value(row["other_wkt"]))}
+                "ended": False, "from": page_queries.point(_value(row["party_wkt"])),
+                "to": page_queries.point(_value(row["other_wkt"]))}
         if row["status"] is not None and row["status"].value == ENDED:
             entry["ended"] = True
     entries = sorted(seen.values(), key=lambda e: (e["year"] is None, e["year"] or 0,

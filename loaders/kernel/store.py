@@ -115,8 +115,7 @@ def _memory_copy(path: Path) -> ox.Store:
     child = subprocess.run(  # this interpreter, a fixed module, a folder path
         [sys.executable, "-m", "loaders.kernel.store_dump", str(path)], cwd=_PACKAGE_ROOT,
         capture_output=True, check=False)
-    header, _, _quads = child.stdout.partition(b"\n")
-    if child.returncode != 0 or not header:
+    if child.returncode != 0 or not child.stdout.startswith(b"["):  # no graph list, no store
         error = child.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"]
         raise StoreError(f"{path}: cannot copy the Oxigraph store into memory: {error[-1]}")
     return _from_dump(child.stdout)
@@ -127,9 +126,7 @@ def memory_copy(source: ox.Store) -> ox.Store:
     labels kept: the quads are handed over as terms, never re-parsed) and every named graph,
     empty ones too. A write is staged in such a copy (:func:`loaders.revise.revise`)."""
     memory = ox.Store()
-    memory.bulk_extend(source.quads_for_pattern(None, None, None, None))
-    for graph in source.named_graphs():
-        memory.add_graph(graph)
+    write_whole(memory, source)
     return memory
 
 
