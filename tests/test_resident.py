@@ -5,6 +5,7 @@ followed (the fork server is replaced and its executors hold the new build).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -18,7 +19,13 @@ import pytest
 from endpoint import resident
 from loaders.kernel import assets
 from loaders.kernel.config import Settings
-from loaders.kernel.store import OxigraphStore, StoreLocation
+from loaders.kernel.store import (
+    SNAPSHOT,
+    OxigraphStore,
+    StoreLocation,
+    quad_lines,
+    write_snapshot,
+)
 from tests.conftest import free_port, run_gunicorn
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -61,7 +68,10 @@ def test_auto_follows_the_size_of_the_build() -> None:
 @pytest.fixture(scope="module")
 def settings(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A copy of the session's build with a second build beside it that holds one more triple
-    (the test switches ``current`` between the two)."""
+    (the test switches ``current`` between the two). The second build is made as a write makes
+    one (:mod:`loaders.revise`): the store changed, then its snapshot and ``BUILD.json`` written
+    for it. A copy of the first folder changed in place kept the first build's snapshot, which
+    ``BUILD.json`` still vouched for: the in-memory copy of the "second" build was the first."""
     root = tmp_path_factory.mktemp("resident") / "store"
     shutil.copytree(built.store, root, symlinks=True)
     location = StoreLocation(root)
@@ -69,11 +79,16 @@ def settings(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Setti
     assert first is not None
     second = location.new_build()
     shutil.rmtree(second)
-    shutil.copytree(first, second)
+    shutil.copytree(first, second, ignore=shutil.ignore_patterns(SNAPSHOT))
     store = OxigraphStore.open(second, read_only=False)
     store.update(f"INSERT DATA {{ <{MARK}> <{MARK}> <{MARK}> }}")
     store.flush()
+    lines, named = quad_lines(store.raw), set(store.raw.named_graphs())
     del store
+    snapshot = write_snapshot(second, named, b"\n".join(sorted(lines)), b"\n")
+    info = location.info(first)
+    location.mark_complete(second, dataclasses.replace(
+        info, version=second.name, default_triples=info.default_triples + 1, snapshot=snapshot))
     return built.with_overrides(store=root, dumps=root / "dumps")
 
 
@@ -144,6 +159,8 @@ def test_served_from_memory_and_a_switch_is_followed(settings: Settings) -> None
             if _executors_from_memory(store, servers):
                 break
             assert time.monotonic() < deadline, _processes(store)
+        for _ in range(20):  # now from the new fork server's copy of the second build
+            assert _count(base) == before + 1
         location.swap(first)
         for _ in range(20):
             assert _count(base) == before
