@@ -1,9 +1,11 @@
-"""Every China-Russia agreement of a built store, each party checked against ../shared/data,
-and every two agreements that may be one tie (on demand; README, "The graph's truth").
+"""Every agreement of a built store between China and one partner country (Russia unless
+told), each party checked against ../shared/data, and every two agreements that may be one tie
+(on demand; README, "The graph's truth").
 
-``python -m bench.truth_audit [../shared/data]`` (over ``C2C_STORE``) runs
-``loaders/queries/truth/cn-ru-parties.rq`` and prints, per agreement, both parties (key,
-label, level, GeoNames ID, QID), the type, the start date and the source graphs, with flags:
+``python -m bench.truth_audit [--partner ru|fi|gb|vn|kz|…] [../shared/data]`` (over
+``C2C_STORE``) runs ``loaders/queries/truth/cn-partner-parties.rq`` and prints, per agreement,
+both parties (key, label, level, GeoNames ID, QID), the type, the start date and the source
+graphs, with flags:
 
 * ``COUNTRY`` — the party's GeoNames town lies in another country than ``c2c:inCountry`` says;
 * ``GN-FAR n`` — the party's centroid lies n km (> 30 km for a town, > 100 km for a region or
@@ -12,6 +14,9 @@ label, level, GeoNames ID, QID), the type, the start date and the source graphs,
   Wikipedia's list, GeoNames IDs matched) does not hold under its GeoNames ID (not a town
   with city status: a settlement, a municipal town of a federal city …); ``RU-FAR n`` —
   held, but n km from that file's point;
+* ``FI-LIST`` — a Finnish town whose English, Finnish or Swedish name is no municipality's of
+  ``fi_municipalities_2020.csv`` (Statistics Finland's 2020 division); ``FI-FAR n`` — one is,
+  but n km (> 30 km) from that municipality's polygon centroid;
 * ``QID≠file`` — the party's QID is not the one ``cn_admin_province_prefecture_crosswalk.csv``
   (China's provinces and prefectures by NBS code), ``regions_admin1_wikidata_csc.csv``
   (first-level regions by ISO code) or ``wikidata_p190_cities2022_nodes.csv`` (a town's QID:
@@ -31,6 +36,7 @@ is in README ("The graph's truth").
 
 from __future__ import annotations
 
+import argparse
 import csv
 import sys
 from collections import Counter, defaultdict
@@ -38,9 +44,13 @@ from functools import cache
 from itertools import combinations
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from loaders.importers.gazetteer import Gazetteer, great_circle_km
 from loaders.kernel import assets
 from loaders.kernel.config import Settings
+from loaders.kernel.namespaces import Minter
+from loaders.kernel.remote_store import substitute
 from loaders.kernel.store import StoreLocation
 from loaders.pipeline.public_lists import fold
 from loaders.pipeline.truth import label_key
@@ -68,13 +78,21 @@ def _km(a: tuple[float, float] | None, lat: str | float | None, lon: str | float
     return great_circle_km(a[0], a[1], float(lat), float(lon))
 
 
-def parties(settings: Settings) -> dict[str, list[dict]]:
-    """``agreement IRI → [party row, party row]`` of ``cn-ru-parties.rq``."""
+COUNTRY_LABELS = {"CN": "People's Republic of China", "RU": "Russia", "FI": "Finland",
+                  "GB": "United Kingdom", "VN": "Vietnam", "KZ": "Kazakhstan"}
+"""Country codes → the country labels of ``wikidata_p190_cities2022_nodes.csv``."""
+
+
+def parties(settings: Settings, partner: str = "ru") -> dict[str, list[dict]]:
+    """``agreement IRI → [party row, party row]`` of ``cn-partner-parties.rq`` for the agreements
+    between China and the country *partner* (its key in ``…/id/country/{key}``)."""
     store = StoreLocation(settings.store).open_current()
     names = ("agreement", "party", "country", "label", "level", "parent", "wkt", "geonames",
              "qid", "type", "start", "graphs")
     found: dict[str, list[dict]] = defaultdict(list)
-    for row in store.query(assets.query("truth/cn-ru-parties.rq"), base_iri=settings.base_iri):
+    country = ox.NamedNode(Minter().thing_iri("country", partner))
+    query = substitute(assets.query("truth/cn-partner-parties.rq"), {"partnerCountry": country})
+    for row in store.query(query, base_iri=settings.base_iri):
         r = {n: (row[n].value if row[n] is not None else None) for n in names}
         r["key"] = r["party"].rsplit("/", 1)[1]
         r["country"] = r["country"].rsplit("/", 1)[1].upper()
@@ -97,6 +115,10 @@ class Files:
         self.regions = {r["iso_3166_2"]: r for r in _read(
             shared, "regions_admin1_wikidata_csc.csv") if r["snapshot"] == "csc-2026-04"}
         self.nodes = {r["qid"]: r for r in _read(shared, "wikidata_p190_cities2022_nodes.csv")}
+        self.fi: dict[str, dict] = {}
+        for r in _read(shared, "fi_municipalities_2020.csv"):
+            for name in (r["name_fi"], r["name_sv"]):
+                self.fi.setdefault(fold(name), r)
 
 
 def _identifier_flags(party: dict, row: dict) -> list[str]:
@@ -136,6 +158,17 @@ def check(party: dict, gazetteer: Gazetteer, files: Files, checked: Counter) -> 
             flags.append("RU-LIST")
         elif (d := _km(point, listed["lat"], listed["lon"])) is not None and d > CITY_KM:
             flags.append(f"RU-FAR {d:.0f}")
+    if party["country"] == "FI" and not regional:
+        names = {fold(party["label"] or ""), fold(entry.name_en if entry else "")} | \
+            _alternates(gazetteer, party["geonames"])
+        municipality = next((files.fi[n] for n in sorted(names) if n in files.fi), None)
+        checked["Finnish town: a municipality of fi_municipalities_2020.csv"] += \
+            municipality is not None
+        if municipality is None:
+            flags.append("FI-LIST")
+        elif (d := _km(point, municipality["centroid_lat"], municipality["centroid_lon"])
+              ) is not None and d > CITY_KM:
+            flags.append(f"FI-FAR {d:.0f}")
     unit = None
     if party["country"] == "CN":
         unit = files.cn.get(code) if code.isdigit() else None
@@ -162,8 +195,8 @@ def check(party: dict, gazetteer: Gazetteer, files: Files, checked: Counter) -> 
         node = files.nodes.get(party["qid"])
         if node is not None:
             checked["town's QID: country and point in the 2022 nodes file"] += 1
-            country = {"CN": "People's Republic of China", "RU": "Russia"}[party["country"]]
-            if node["country_label_en"] != country:
+            country = COUNTRY_LABELS.get(party["country"])
+            if country is not None and node["country_label_en"] != country:
                 flags.append(f"QID-COUNTRY {node['country_label_en']}")
             if (d := _km(point, node["lat"], node["lon"])) is not None and d > limit:
                 flags.append(f"QID-FAR {d:.0f}")
@@ -218,17 +251,18 @@ def relation(gazetteer: Gazetteer, x: dict, y: dict) -> str | None:
     return None
 
 
-def related_pairs(found: dict[str, list[dict]], gazetteer: Gazetteer
+def related_pairs(found: dict[str, list[dict]], gazetteer: Gazetteer, partner: str = "RU"
                   ) -> list[tuple[str, str, str, str]]:
-    """``(agreement, agreement, China side's relation, Russia side's relation)`` of every two
-    agreements related on both sides (not both the same)."""
+    """``(agreement, agreement, China side's relation, the partner's side's relation)`` of
+    every two agreements related on both sides (not both the same); *partner* is the partner
+    country's code."""
     sides = {a: {p["country"]: p for p in ps} for a, ps in found.items()}
     out = []
     for a, b in combinations(sorted(sides), 2):
         cn = relation(gazetteer, sides[a]["CN"], sides[b]["CN"])
-        ru = relation(gazetteer, sides[a]["RU"], sides[b]["RU"])
-        if cn and ru:
-            out.append((a, b, cn, ru))
+        other = relation(gazetteer, sides[a][partner], sides[b][partner])
+        if cn and other:
+            out.append((a, b, cn, other))
     return out
 
 
@@ -238,14 +272,21 @@ def _short(row: dict) -> str:
 
 
 def main(argv: list[str]) -> int:
-    shared = Path(argv[0]) if argv else Path("../shared/data")
+    parser = argparse.ArgumentParser(prog="python -m bench.truth_audit", description=__doc__.split(
+        "\n\n")[0])
+    parser.add_argument("--partner", default="ru",
+                        help="the partner country's key in …/id/country/{key} (default: ru)")
+    parser.add_argument("shared", nargs="?", default="../shared/data", type=Path,
+                        help="the shared data folder (default: ../shared/data)")
+    args = parser.parse_args(argv)
+    partner = args.partner.upper()
     settings = Settings.from_env()
     gazetteer = Gazetteer(Path(settings.data))
-    files = Files(shared)
-    found = parties(settings)
+    files = Files(args.shared)
+    found = parties(settings, args.partner)
     flagged, checked = 0, Counter()
     for _agreement, rows in sorted(found.items()):
-        rows.sort(key=lambda r: r["country"])
+        rows.sort(key=lambda r: (r["country"] != "CN", r["country"]))
         first = rows[0]
         graphs = " ".join(g.rsplit("/", 1)[1][:24] for g in sorted(first["graphs"].split()))
         flags = {r["key"]: check(r, gazetteer, files, checked) for r in rows}
@@ -253,15 +294,15 @@ def main(argv: list[str]) -> int:
         print(" — ".join(_short(r) for r in rows),
               (first["type"] or "").rsplit("/", 1)[-1], first["start"] or "undated", graphs,
               "; ".join(f"{k}: {', '.join(v)}" for k, v in flags.items() if v), sep=" | ")
-    print(f"\n{len(found)} China–Russia agreements, {flagged} with a flagged party; "
+    print(f"\n{len(found)} agreements of China and {partner}, {flagged} with a flagged party; "
           f"{sum(1 for rows in found.values() if rows[0]['start'])} dated")
     for what, n in sorted(checked.items()):
         print(f"  parties checked, {what}: {n}")
     print()
-    pairs = related_pairs(found, gazetteer)
-    for a, b, cn, ru in pairs:
+    pairs = related_pairs(found, gazetteer, partner)
+    for a, b, cn, other in pairs:
         print(f"RELATED {a.rsplit('/', 1)[1]}  ~  {b.rsplit('/', 1)[1]}  (China: {cn}; "
-              f"Russia: {ru})")
+              f"{partner}: {other})")
     print(f"\n{len(pairs)} pairs of agreements related on both sides")
     return 0
 
