@@ -2,7 +2,7 @@
 told), each party checked against ../shared/data, and every two agreements that may be one tie
 (on demand; README, "The graph's truth").
 
-``python -m bench.truth_audit [--partner ru|fi|gb|vn|kz|…] [../shared/data]`` (over
+``python -m bench.truth_audit [--partner ru|fi|gb|vn|kz|…|all] [../shared/data]`` (over
 ``C2C_STORE``) runs ``loaders/queries/truth/cn-partner-parties.rq`` and prints, per agreement,
 both parties (key, label, level, GeoNames ID, QID), the type, the start date and the source
 graphs, with flags:
@@ -83,15 +83,18 @@ COUNTRY_LABELS = {"CN": "People's Republic of China", "RU": "Russia", "FI": "Fin
 """Country codes → the country labels of ``wikidata_p190_cities2022_nodes.csv``."""
 
 
-def parties(settings: Settings, partner: str = "ru") -> dict[str, list[dict]]:
+def parties(settings: Settings, partner: str | None = "ru") -> dict[str, list[dict]]:
     """``agreement IRI → [party row, party row]`` of ``cn-partner-parties.rq`` for the agreements
-    between China and the country *partner* (its key in ``…/id/country/{key}``)."""
+    between China and the country *partner* (its key in ``…/id/country/{key}``); None: every
+    agreement with a Chinese party."""
     store = StoreLocation(settings.store).open_current()
     names = ("agreement", "party", "country", "label", "level", "parent", "wkt", "geonames",
              "qid", "type", "start", "graphs")
     found: dict[str, list[dict]] = defaultdict(list)
-    country = ox.NamedNode(Minter().thing_iri("country", partner))
-    query = substitute(assets.query("truth/cn-partner-parties.rq"), {"partnerCountry": country})
+    query = assets.query("truth/cn-partner-parties.rq")
+    if partner is not None:
+        query = substitute(query, {"partnerCountry": ox.NamedNode(
+            Minter().thing_iri("country", partner))})
     for row in store.query(query, base_iri=settings.base_iri):
         r = {n: (row[n].value if row[n] is not None else None) for n in names}
         r["key"] = r["party"].rsplit("/", 1)[1]
@@ -271,11 +274,41 @@ def _short(row: dict) -> str:
             f"{row['qid'] or '-'}]")
 
 
+#: the flags that say a party may be the wrong place (the others say what kind of place it is)
+WRONG_PLACE = ("COUNTRY", "GN-FAR", "RU-FAR", "FI-LIST", "FI-FAR", "QID≠file", "GN≠file",
+               "QID-COUNTRY", "QID-FAR", "NBS≠name")
+
+
+def audit_all(settings: Settings, gazetteer: Gazetteer, files: Files) -> int:
+    """``--partner all``: every agreement with a Chinese party (China's own pairings too),
+    printing only the parties with a flag of :data:`WRONG_PLACE`, then the checks made."""
+    checked: Counter = Counter()
+    found = parties(settings, None)
+    countries = Counter()
+    for agreement, rows in sorted(found.items()):
+        others = [r["country"] for r in rows if r["country"] != "CN"] or ["CN"]
+        countries[others[0]] += 1
+        for row in rows:
+            wrong = [f for f in check(row, gazetteer, files, checked)
+                     if f.startswith(WRONG_PLACE)]
+            if wrong:
+                print(others[0], agreement.rsplit("/", 1)[1], _short(row), ", ".join(wrong),
+                      sep=" | ")
+    print(f"\n{len(found)} agreements with a Chinese party: {countries['CN']} within China, "
+          f"{len(found) - countries['CN']} with {len(countries) - ('CN' in countries)} other "
+          "countries")
+    for what, n in sorted(checked.items()):
+        print(f"  parties checked, {what}: {n}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.truth_audit", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("--partner", default="ru",
-                        help="the partner country's key in …/id/country/{key} (default: ru)")
+                        help="the partner country's key in …/id/country/{key} (default: ru), "
+                        "or 'all': every partner country, only the parties that may be the wrong "
+                        "place")
     parser.add_argument("shared", nargs="?", default="../shared/data", type=Path,
                         help="the shared data folder (default: ../shared/data)")
     args = parser.parse_args(argv)
@@ -283,6 +316,8 @@ def main(argv: list[str]) -> int:
     settings = Settings.from_env()
     gazetteer = Gazetteer(Path(settings.data))
     files = Files(args.shared)
+    if args.partner == "all":
+        return audit_all(settings, gazetteer, files)
     found = parties(settings, args.partner)
     flagged, checked = 0, Counter()
     for _agreement, rows in sorted(found.items()):

@@ -271,3 +271,27 @@ def test_every_china_russia_party_agrees_with_the_shared_files(audit) -> None:
         ("gn-540771", "RU-LIST"), ("gn-546105", "RU-LIST"), ("ru-suntar", "RU-LIST")}
     assert checked["GeoNames town: country and point"] >= 230
     assert checked["Chinese province or prefecture: QID and GeoNames ID by NBS code"] >= 116
+
+
+def test_every_china_related_party_agrees_with_the_shared_files(full, audit) -> None:
+    """Every agreement with a Chinese party, all 135 partner countries (``bench.truth_audit
+    --partner all``, README 6.): no party in another country than its GeoNames town or its
+    QID's node, none farther from them than the audit's limits, no identifier that differs
+    from the shared files, except the ones read by hand: Golmud's QID point lies 127 km from
+    its GeoNames town (Wikidata's point of a vast county-level city), Jiangjin's 48 km from the
+    district's centroid."""
+    from collections import Counter
+
+    from bench.truth_audit import WRONG_PLACE, Files, check, parties
+    from tests.conftest import require_shared_data
+
+    settings, _found, gazetteer = full[0], *audit
+    files, checked = Files(require_shared_data()), Counter()
+    found = parties(settings, None)
+    assert len(found) == 1695 and all(len(rows) == 2 for rows in found.values())
+    wrong = {(row["key"], flag.split()[0]) for rows in found.values() for row in rows
+             for flag in check(row, gazetteer, files, checked) if flag.startswith(WRONG_PLACE)}
+    assert wrong == {("gn-1281184", "QID-FAR"), ("cn-500116", "QID-FAR")}
+    assert checked["GeoNames town: country and point"] >= 2883
+    assert checked["town's QID: country and point in the 2022 nodes file"] >= 841
+    assert checked["Chinese province or prefecture: QID and GeoNames ID by NBS code"] >= 1491
