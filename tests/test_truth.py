@@ -278,8 +278,8 @@ def test_every_china_related_party_agrees_with_the_shared_files(full, audit) -> 
     --partner all``, README 6.): no party in another country than its GeoNames town or its
     QID's node, none farther from them than the audit's limits, no identifier that differs
     from the shared files, except the ones read by hand: Golmud's QID point lies 127 km from
-    its GeoNames town (Wikidata's point of a vast county-level city), Jiangjin's 48 km from the
-    district's centroid."""
+    its GeoNames town (the party is the town; the point is Wikidata's), Jiangjin's 48 km from
+    the district's centroid."""
     from collections import Counter
 
     from bench.truth_audit import WRONG_PLACE, Files, check, parties
