@@ -141,6 +141,16 @@ def _small_data(target: Path) -> Path:
         kept = [line for line, row in zip(lines[1:], rows, strict=True) if keep[name](row)]
         assert len(kept) >= 10, name
         (target / "public" / name).write_text(lines[0] + "".join(kept), encoding="utf-8")
+    # the pair overrides of pairs cut away would be stale: kept only where both sides are
+    # mentions that reach curated places
+    mentions = {(r["name"], r["country"]) for r in curated}
+    overrides = target / "gazetteer" / "pair_overrides.csv"
+    text = overrides.read_text(encoding="utf-8")
+    lines, rows = text.splitlines(keepends=True), list(csv.DictReader(text.splitlines()))
+    overrides.write_text(lines[0] + "".join(
+        line for line, row in zip(lines[1:], rows, strict=True)
+        if (row["name"], row["country"]) in mentions
+        and (row["partner"], row["partner_country"]) in mentions), encoding="utf-8")
     return target
 
 
