@@ -106,6 +106,68 @@ def test_the_default_build_has_one_node_for_hailar_and_hulunbuir_chita(full_buil
                        "<https://w3id.org/c2c/id/city/ru-ulan-ude> }", base_iri=BASE)
 
 
+WIKIDATA_LIST = "wikidata_p190_2022_cn_edges.csv"
+NODES = ("qid,label_en,country_label_en,lat,lon,population,degree\n"
+         "Q8686,Shanghai,People's Republic of China,31.166666666,121.466666666,24870895,109\n"
+         "Q125378,Pudong,People's Republic of China,31.223055555,121.539722222,5187200,1\n"
+         "Q162279,Kuopio,Finland,62.8925,27.678333333,120246,18\n"
+         "Q47034,Espoo,Finland,60.21,24.66,269802,10\n")
+
+
+def test_a_wikidata_pair_is_matched_by_its_labels_and_keeps_the_qids_apart(
+        settings: Settings, tmp_path: Path) -> None:
+    """The 2022 extract's Kuopio-Shanghai (Q8686) and Kuopio-Pudong (Q125378) are one tie,
+    Pudong's (README, "The graph's truth", 6.): the override matches the pair by the nodes
+    file's labels and countries; Q8686 is not made a QID of Pudong. (The data's other rows for
+    the extract, whose pairs this small file lacks, are left out of its copy: they would be
+    stale here.)"""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    overrides = data / "gazetteer" / "pair_overrides.csv"
+    lines = overrides.read_text(encoding="utf-8").splitlines(keepends=True)
+    overrides.write_text("".join(line for n, line in enumerate(lines)
+                                 if n == 0 or WIKIDATA_LIST not in line or ",Kuopio," in line),
+                         encoding="utf-8")
+    settings = settings.with_overrides(data=data)
+    edges = tmp_path / WIKIDATA_LIST
+    edges.write_text("qid_a,qid_b\nQ125378,Q162279\nQ8686,Q162279\n", encoding="utf-8")
+    (tmp_path / "wikidata_p190_2022_cn_nodes.csv").write_text(NODES, encoding="utf-8")
+    result = run_import(settings, "wikidata", edges)
+    assert agreement_keys(result) == {"cn-310115--gn-650224"}
+    pinned = [r for r in result.mentions if r.match.decided_by == "override"]
+    assert [(r.mention.qid, r.match.entry.key) for r in pinned] == [("Q8686", "cn-310115")]
+    assert "pair override row 3" in pinned[0].match.reason
+    assert "https://www.businesskuopio.fi/" in pinned[0].match.reason
+    links = {str(o) for g in result.graphs for o in g.objects(
+        predicate=None, subject=None) if "wikidata.org/entity/" in str(o)}
+    assert "http://www.wikidata.org/entity/Q8686" not in links
+    # the Shanghai of another pair of the same file stays Shanghai
+    edges.write_text("qid_a,qid_b\nQ8686,Q162279\nQ8686,Q47034\n", encoding="utf-8")
+    assert agreement_keys(run_import(settings, "wikidata", edges)) == {
+        "cn-310115--gn-650224", "cn-sh--fi-espoo"}
+
+
+def test_the_default_build_has_one_node_for_pudong_and_shanghai_kuopio(full_build) -> None:
+    """Kuopio's one Chinese tie is Pudong's, dated 2012 from Business Kuopio's page; no
+    Shanghai-Kuopio node is left."""
+    _settings, _summary, store, _imported = full_build
+    kuopio = "<https://w3id.org/c2c/id/city/gn-650224>"
+    partners = sorted(row["p"].value.rsplit("/", 1)[1] for row in store.query(
+        f"SELECT ?p WHERE {{ ?ag a c2c:TwinningAgreement ; c2c:hasParty {kuopio} , ?p "
+        f"FILTER (?p != {kuopio} && STRSTARTS(STR(?p), 'https://w3id.org/c2c/id/city/cn-')) }}",
+        base_iri=BASE))
+    assert partners == ["cn-310115"]
+    node = "<https://w3id.org/c2c/id/agreement/cn-310115--gn-650224>"
+    graphs = {row["g"].value.removeprefix(BASE + "graph/source/") for row in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ {node} c2c:hasParty ?p }} }}", base_iri=BASE)}
+    assert "businesskuopio-shanghai-network" in graphs
+    assert any(g.startswith("import-wikidata-") for g in graphs)
+    assert any(g.startswith("import-wikipedia-") for g in graphs)
+    (row,) = store.query(f"SELECT ?d WHERE {{ {node} schema:startDate ?d }}", base_iri=BASE)
+    assert (row["d"].value, row["d"].datatype.value) == (
+        "2012", "http://www.w3.org/2001/XMLSchema#gYear")
+
+
 def test_the_default_build_gives_shanghais_district_ties_to_the_districts(full_build) -> None:
     """Wikidata's Shanghai-Hirakata, Shanghai-Neyagawa and Shanghai-Yao are the ties of
     Changning, Huangpu (then Luwan) and Jiading (README, "The graph's truth", 6.): the first

@@ -7,6 +7,7 @@ extracts (by QID) and the Wikipedia twin-town lists (by folded English name and 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from loaders.kernel.namespaces import ascii_words
@@ -51,9 +52,12 @@ class PublicLists:
         with (self.folder / name).open(encoding="utf-8") as f:
             return {frozenset((r[a], r[b])) for r in csv.DictReader(f, delimiter=delimiter)}
 
-    def confirming(self, a: dict[str, str], b: dict[str, str]) -> list[str]:
+    def confirming(self, a: dict[str, str], b: dict[str, str],
+                   also_named: Mapping[str, Iterable[str]] | None = None) -> list[str]:
         """The keys of the lists (as in ``data/sources.csv``) that have the pair of places *a*
-        and *b* (rows of ``data/places.csv``)."""
+        and *b* (rows of ``data/places.csv``). *also_named* gives, by place key, the other
+        names a list writes for a place (the name overrides of
+        ``data/gazetteer/place_overrides.csv``: Wikipedia's ``Pudong (Shanghai)``)."""
         found = []
         qids = frozenset((a.get("wikidata", ""), b.get("wikidata", "")))
         if all(qids) and len(qids) == 2:
@@ -61,14 +65,17 @@ class PublicLists:
                 found.append("wikidata-p190-2016")
             if qids in self.p190_2022:
                 found.append("wikidata-p190-2022")
-        if self._in_wikipedia(a, b):
+        if self._in_wikipedia(a, b, also_named or {}):
             found.append("wikipedia-twin-towns")
         return found
 
-    def _in_wikipedia(self, a: dict[str, str], b: dict[str, str]) -> bool:
+    def _in_wikipedia(self, a: dict[str, str], b: dict[str, str],
+                      also_named: Mapping[str, Iterable[str]]) -> bool:
+        names_a, names_b = ({fold(p["name_en"]), *(fold(n) for n in also_named.get(p["key"], ()))}
+                            for p in (a, b))
         for ca in WIKIPEDIA_COUNTRIES.get(a["country"] or a["key"], set()):
             for cb in WIKIPEDIA_COUNTRIES.get(b["country"] or b["key"], set()):
-                if frozenset(((fold(a["name_en"]), ca), (fold(b["name_en"]), cb))) \
-                        in self.wikipedia:
+                if any(frozenset(((na, ca), (nb, cb))) in self.wikipedia
+                       for na in names_a for nb in names_b):
                     return True
         return False
