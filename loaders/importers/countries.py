@@ -17,7 +17,7 @@ VARIANTS = {
     "united kingdom": "GB", "uk": "GB", "great britain": "GB",
     "united kingdom of great britain and northern ireland": "GB",
     "people s republic of china": "CN", "prc": "CN", "mainland china": "CN",
-    "russian federation": "RU", "soviet union": "RU",
+    "russian federation": "RU",
     "united states of america": "US", "usa": "US", "united states": "US",
     "georgia country": "GE", "republic of ireland": "IE", "ireland": "IE",
     "kazakhstah": "KZ", "grece": "GR", "japa": "JP", "madagaskar": "MG", "island": "IS",
@@ -33,7 +33,7 @@ VARIANTS = {
     "democratic republic of the congo": "CD", "republic of the congo": "CG",
     "north macedonia": "MK", "macedonia": "MK", "the gambia": "GM", "gambia": "GM",
     "the bahamas": "BS", "bahamas": "BS", "federated states of micronesia": "FM",
-    "kingdom of denmark": "DK", "kingdom of romania": "RO", "mandatory palestine": "PS",
+    "kingdom of denmark": "DK", "kingdom of romania": "RO",
     "bosnia": "BA", "bosnia herzegovina": "BA", "brunei": "BN", "syria": "SY", "iran": "IR",
     "moldova": "MD", "tanzania": "TZ", "bolivia": "BO", "venezuela": "VE",
 }

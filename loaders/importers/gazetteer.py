@@ -378,8 +378,14 @@ class Gazetteer:
                         and not target.startswith(("gn-", "wd-")):
                     raise InputError(Location(path, row=number, column="target"),
                                      "no place has this key", term=target)
-                self.overrides[(fold(r["name"]), r["country"].strip().upper())] = Override(
-                    target, r.get("reason") or "", number)
+                override = Override(target, r.get("reason") or "", number)
+                name = r["name"].strip()
+                self.overrides[(fold(name), r["country"].strip().upper())] = override
+                if re.fullmatch(r"Q[1-9][0-9]*", name):
+                    # a QID is one item whatever country its list gives it: found too when
+                    # the list's country label names no country (a historical label such as
+                    # 'Mandatory Palestine')
+                    self.overrides.setdefault((fold(name), ""), override)
 
     # ------------------------------------------------------------------ lookups
 
