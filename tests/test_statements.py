@@ -95,7 +95,8 @@ def test_provinces_are_in_macro_regions_by_the_nbs_division(store) -> None:
     got = {r["p"].rsplit("/", 1)[1]: r["m"].rsplit("/", 1)[1] for r in rows(store, """
         SELECT ?p ?m WHERE { GRAPH <https://w3id.org/c2c/graph/source/nbs-2011-regions> {
             ?p c2c:inMacroRegion ?m } }""")}
-    assert {p for p, m in got.items() if m == "cn-central"} == {"cn-sx", "cn-ha", "cn-hb", "cn-hn"}
+    assert {p for p, m in got.items() if m == "cn-central"} == {
+        "cn-sx", "cn-ha", "cn-hb", "cn-hn", "cn-ah"}
     assert {p for p, m in got.items() if m == "cn-north-eastern"} == {"cn-ln", "cn-jl", "cn-hl"}
     provinces = {r["p"].rsplit("/", 1)[1] for r in rows(store, """SELECT ?p WHERE {
         ?p a schema:AdministrativeArea ; c2c:inCountry <https://w3id.org/c2c/id/country/cn> }""")}
