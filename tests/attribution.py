@@ -29,6 +29,8 @@ FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "border-towns-wikidata-geonames": ("border_towns_wikidata_geonames.csv", ",", ("geonameid",)),
     "wikidata-p190-2022": ("wikidata_p190_cities2022_nodes.csv", ",", ("qid",)),
     "wikidata-p190-2016": ("wikidata_p190_2016_labels.tsv", "\t", ("qid",)),
+    "cities-wikidata-csc": ("cities_wikidata_csc.csv", ",", ("wikidata_qid",)),
+    "cn-admin-counties": ("cn_admin_counties_nbs.csv", ",", ("code",)),
 }
 EDITORS = "c2c-editors"
 
@@ -60,8 +62,11 @@ def _cells(row: dict[str, str]) -> set[str]:
 
 
 def place_rows(shared: Path, source: str, place: dict[str, str]) -> list[dict[str, str]]:
-    """The rows of *source*'s file that name *place* by its GeoNames id or QID."""
-    ids = {place.get("geonames", ""), place.get("wikidata", "")} - {""}
+    """The rows of *source*'s file that name *place* by its GeoNames id, QID or NBS code (the
+    digits of a ``cn-NNNNNN`` key)."""
+    nbs = place.get("key", "").removeprefix("cn-")
+    ids = {place.get("geonames", ""), place.get("wikidata", ""),
+           nbs if nbs.isdigit() else ""} - {""}
     columns = FILES[source][2]
     return [r for r in _rows(shared, source) if any(r.get(c) in ids for c in columns)]
 

@@ -121,8 +121,8 @@ def test_place_page_map_partners_and_timeline(browser, server: str) -> None:
     open_page(browser, f"{server}/id/city/cn-harbin")  # follows the 303
     assert browser.current_url.endswith("/doc/city/cn-harbin")
     partners = browser.find_elements("css selector", "#partners a.partner")
-    # Yekaterinburg, Khabarovsk, Yakutsk, Sunderland, Murmansk, Vladivostok
-    assert len(partners) == 6
+    # Yekaterinburg, Khabarovsk, Asahikawa, Yakutsk, Sunderland, Murmansk, Vladivostok
+    assert len(partners) == 7
     arcs = drawn_map(browser, "#place-map")
     assert arcs == len(partners)
     assert {a.get_attribute("data-partner") for a in
@@ -131,8 +131,8 @@ def test_place_page_map_partners_and_timeline(browser, server: str) -> None:
          for a in partners}
     dates = [row.find_element("css selector", "td").text
              for row in browser.find_elements("css selector", "#partners tr")[1:]]
-    assert dates == sorted(dates)  # by date (all six are dated)
-    wait(browser, lambda d: count(d, "#place-timeline svg circle.mark") == 6)
+    assert dates == sorted(dates)  # by date (all seven are dated)
+    wait(browser, lambda d: count(d, "#place-timeline svg circle.mark") == 7)
     assert count(browser, "#place-map .legend text") >= 2  # one per policy period
     sources = browser.find_elements("css selector", "#partners a.source")
     assert sources and not any(s.text.startswith("http") for s in sources)  # titles, not IRIs

@@ -24,6 +24,7 @@ COUNTRY_BOXES = {
     "fi": (20.5, 59.7, 31.6, 70.1), "se": (11.0, 55.3, 24.2, 69.1),
     "ee": (21.7, 57.5, 28.2, 59.7), "gb": (-8.7, 49.8, 1.8, 60.9),
     "vn": (102.1, 8.5, 109.5, 23.4), "kz": (46.4, 40.5, 87.4, 55.5),
+    "jp": (122.9, 24.0, 154.0, 45.6), "nz": (166.4, -47.3, 178.6, -34.4),
 }
 
 
@@ -173,9 +174,14 @@ def test_only_confirmed_qids_of_the_round_2_files_are_used() -> None:
         regions = {r["wikidata_qid"]: r["qid_status"] for r in csv.DictReader(f)}
     with (shared / "border_towns_wikidata_geonames.csv").open(encoding="utf-8") as f:
         towns = {r["qid_csc"]: r["qid_csc_status"] for r in csv.DictReader(f)}
+    with (shared / "cities_wikidata_csc.csv").open(encoding="utf-8") as f:
+        # a QID that several rows share is never used (dr5hn copies QIDs in runs)
+        cities = {r["wikidata_qid"]: r["qid_status"] for r in csv.DictReader(f)
+                  if r["rows_sharing_qid"] == "1"}
     checked = {"countries-wikidata-csc": (countries, "agree"),
                "regions-admin1-wikidata-csc": (regions, "confirmed"),
-               "border-towns-wikidata-geonames": (towns, "confirmed")}
+               "border-towns-wikidata-geonames": (towns, "confirmed"),
+               "cities-wikidata-csc": (cities, "confirmed")}
     used = 0
     for place in places():
         source = place["wikidata_source"] or place["source"]

@@ -114,14 +114,15 @@ def test_h45_language_of_labels(client) -> None:
 def test_page_lists_partners_by_date_with_sources_and_maps_each(client) -> None:
     page = client.get("/doc/city/cn-harbin.html").data.decode()
     # Harbin's curated partners: Yekaterinburg (Sverdlovsk in the 2004 list), Khabarovsk,
-    # Yakutsk (Baikal24), Sunderland (Harbin's news portal), Murmansk, Vladivostok (PrimaMedia),
-    # all dated
-    assert page.count('class="partner"') == 6
+    # Yakutsk (Baikal24), Asahikawa (the City of Asahikawa), Sunderland (Harbin's news portal),
+    # Murmansk, Vladivostok (PrimaMedia), all dated
+    assert page.count('class="partner"') == 7
     data = json.loads(re.search(r'id="place-map" data-auto><script type="application/json">'
                                 r'(.*?)</script>', page).group(1))
-    assert len(data["links"]) == 6 and data["places"][0]["focus"]
-    assert re.findall(r'>(\d{4}[-\d]*)</a>', page)[:6] == [
-        "1991-04-22", "1993-06-15", "2007", "2009-05-19", "2016-09", "2017-06-15"]
+    assert len(data["links"]) == 7 and data["places"][0]["focus"]
+    assert re.findall(r'>(\d{4}[-\d]*)</a>', page)[:7] == [
+        "1991-04-22", "1993-06-15", "1995-11-21", "2007", "2009-05-19", "2016-09",
+        "2017-06-15"]
     assert 'class="source" href="/id/source/cn-ru-friendship-cities-2004">中俄友好城市' in page
     assert "Sputnik, 2016-09-09" in page  # a source without a title: publisher and date
     assert "searchKey" not in page

@@ -176,10 +176,12 @@ def test_the_default_build_gives_shanghais_district_ties_to_the_districts(full_b
     _settings, _summary, store, _imported = full_build
 
     def graphs(key: str) -> set[str]:
-        return {row["g"].value.removeprefix(BASE + "graph/source/").split("-")[1]
-                for row in store.query(
-                    f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{BASE}id/agreement/{key}> "
-                    "c2c:hasParty ?p } }", base_iri=BASE)}
+        """The public lists whose import states the agreement (a curated page that dates it,
+        README 4., is a graph of its own, not counted here)."""
+        names = (row["g"].value.removeprefix(BASE + "graph/source/") for row in store.query(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{BASE}id/agreement/{key}> "
+            "c2c:hasParty ?p } }", base_iri=BASE))
+        return {name.split("-")[1] for name in names if name.startswith("import-")}
 
     assert graphs("gn-1815611--gn-1862540") == {"wikidata", "wikipedia"}  # Changning–Hirakata
     assert graphs("gn-6697563--gn-8307452") == {"wikidata", "wikipedia"}  # Huangpu–Neyagawa

@@ -24,7 +24,12 @@ import pyoxigraph as ox
 import pytest
 
 from loaders.kernel.config import Settings
-from loaders.kernel.remote_store import RemoteStore, publish_current, substitute
+from loaders.kernel.remote_store import (
+    RemoteStore,
+    engine_named,
+    publish_current,
+    substitute,
+)
 from loaders.pipeline.build import build_empty
 from tests.conftest import ROOT, free_port, run_gunicorn, run_oxigraph
 
@@ -300,3 +305,42 @@ def test_virtuoso_answers_ask_and_construct_as_c2c_reads_them(virtuoso_store: Se
         return {(t.subject, t.predicate, t.object) for t in answer}
 
     assert triples(remote.query(construct)) == triples(store.query(construct)) != set()
+
+
+def test_an_answer_with_a_header_per_named_graph_is_read() -> None:
+    """Virtuoso echoes the query's dataset as one ``X-SPARQL-named-graph`` header per graph;
+    over a build of more than 100 graphs ``http.client`` refused every answer ("got more than
+    100 headers", session 12's curated build of 101). A server on 127.0.0.1 answers with 300
+    such headers."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps({"head": {}, "boolean": True}).encode()
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            for n in range(300):
+                self.send_header("X-SPARQL-named-graph", f"https://w3id.org/c2c/graph/g{n}")
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        store = RemoteStore(url, engine_named("oxigraph"), "https://w3id.org/c2c/")
+        status, ctype, got = store._http(store.query_url, data=b"query=ASK%7B%7D",
+                                         method="POST", headers={
+                                             "Content-Type": "application/x-www-form-urlencoded"})
+        assert (status, ctype, json.loads(got)["boolean"]) == (
+            200, "application/sparql-results+json", True)
+    finally:
+        server.shutdown()
+        server.server_close()
