@@ -24,6 +24,8 @@ WIKIPEDIA_COUNTRIES = {
     "gb": {"united kingdom", "england", "england, united kingdom", "scotland",
            "scotland, united kingdom", "wales", "wales, united kingdom",
            "northern ireland, united kingdom"},
+    "kr": {"south korea"},
+    "us": {"united states"},
 }
 
 
