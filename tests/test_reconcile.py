@@ -172,6 +172,12 @@ def test_a_curated_place_is_the_extract_unit_of_its_chinese_name(gazetteer: Gaze
     ("Suzhou", "CN", "ambiguous"),  # two prefecture-level cities; population never decides
     ("Yichun", "CN", "ambiguous"),
     ("Pingnan", "CN", "unmatched"),  # decided by data/gazetteer/place_overrides.csv
+    # a Hungarian or Romanian county is a first-level region; a US county is the second level,
+    # not the state of the same name (they reached Utah and Washington State: overrides)
+    ("Pest County", "HU", "hu-pe"),
+    ("Tulcea County", "RO", "ro-tl"),
+    ("Utah County", "US", "unmatched"),
+    ("Washington County", "US", "unmatched"),
     # the graph's truth (README): a bare name that is a region's and a town's in another
     # region is ambiguous; the overrides decide by the list's geocode
     ("Mpumalanga", "ZA", "za-mp"),  # the province, not the town in KwaZulu-Natal (override)

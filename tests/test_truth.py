@@ -288,10 +288,10 @@ def test_every_china_related_party_agrees_with_the_shared_files(full, audit) -> 
     settings, _found, gazetteer = full[0], *audit
     files, checked = Files(require_shared_data()), Counter()
     found = parties(settings, None)
-    assert len(found) == 1691 and all(len(rows) == 2 for rows in found.values())
+    assert len(found) == 1689 and all(len(rows) == 2 for rows in found.values())
     wrong = {(row["key"], flag.split()[0]) for rows in found.values() for row in rows
              for flag in check(row, gazetteer, files, checked) if flag.startswith(WRONG_PLACE)}
     assert wrong == {("gn-1281184", "QID-FAR"), ("cn-500116", "QID-FAR")}
     assert checked["GeoNames town: country and point"] >= 2880
     assert checked["town's QID: country and point in the 2022 nodes file"] >= 838
-    assert checked["Chinese province or prefecture: QID and GeoNames ID by NBS code"] >= 1486
+    assert checked["Chinese province or prefecture: QID and GeoNames ID by NBS code"] >= 1484
