@@ -18,7 +18,7 @@ import sys
 from collections import defaultdict
 
 from loaders.importers import gazetteer
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold
 
 
 def _cpu() -> float:

@@ -46,13 +46,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from loaders.importers.countries import country_code
 from loaders.importers.gazetteer import Gazetteer, great_circle_km
 from loaders.kernel import assets
 from loaders.kernel.config import Settings
-from loaders.kernel.namespaces import Minter
+from loaders.kernel.namespaces import Minter, fold
 from loaders.kernel.remote_store import substitute
 from loaders.kernel.store import StoreLocation
-from loaders.pipeline.public_lists import fold
 from loaders.pipeline.truth import label_key
 
 CITY_KM = 30.0
@@ -77,10 +77,6 @@ def _km(a: tuple[float, float] | None, lat: str | float | None, lon: str | float
         return None
     return great_circle_km(a[0], a[1], float(lat), float(lon))
 
-
-COUNTRY_LABELS = {"CN": "People's Republic of China", "RU": "Russia", "FI": "Finland",
-                  "GB": "United Kingdom", "VN": "Vietnam", "KZ": "Kazakhstan"}
-"""Country codes → the country labels of ``wikidata_p190_cities2022_nodes.csv``."""
 
 
 def parties(settings: Settings, partner: str | None = "ru") -> dict[str, list[dict]]:
@@ -198,8 +194,10 @@ def check(party: dict, gazetteer: Gazetteer, files: Files, checked: Counter) -> 
         node = files.nodes.get(party["qid"])
         if node is not None:
             checked["town's QID: country and point in the 2022 nodes file"] += 1
-            country = COUNTRY_LABELS.get(party["country"])
-            if country is not None and node["country_label_en"] != country:
+            # the nodes file's country label read as the import reads it (a historical label
+            # such as 'Mandatory Palestine' names no country and is not compared)
+            country = country_code(node["country_label_en"])
+            if country is not None and country != party["country"]:
                 flags.append(f"QID-COUNTRY {node['country_label_en']}")
             if (d := _km(point, node["lat"], node["lon"])) is not None and d > limit:
                 flags.append(f"QID-FAR {d:.0f}")

@@ -21,8 +21,8 @@ from pathlib import Path
 from bench.reconcile import geocodes
 from loaders.importers.reconcile import distance
 from loaders.kernel.config import Settings
+from loaders.kernel.namespaces import fold
 from loaders.pipeline.public_data import import_public, public_folder
-from loaders.pipeline.public_lists import fold
 
 
 def sample(n: int = 60, seed: int = 7, shared: Path | None = None) -> list[dict]:

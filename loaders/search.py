@@ -30,7 +30,7 @@ _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]').search
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to single spaces; other scripts kept (unlike
-    :func:`loaders.pipeline.public_lists.fold`, which keeps ASCII only, for English list names).
+    :func:`loaders.kernel.namespaces.fold`, which keeps ASCII only, for English list names).
 
     >>> fold("Lào Cai"), fold("Sankt-Peterburg"), fold("北京市")
     ('lao cai', 'sankt peterburg', '北京市')

@@ -5,7 +5,7 @@ indexes for every country)."""
 from __future__ import annotations
 
 from loaders.importers.gazetteer import fold_all
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold
 
 NAMES = ["Lào Cai", "Frankfurt (Oder)", "北京", "Санкт-Петербург", "", "  ", "ÅLESUND",
          "Saint-Étienne-du-Rouvray", "e\u0301", "\u0301leading mark", "ﬁnland", "Ⅻ Roman",

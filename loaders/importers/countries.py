@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold
 
 VARIANTS = {
     "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",

@@ -33,8 +33,7 @@ from pathlib import Path
 from loaders.importers.pair_overrides import PairOverride
 from loaders.importers.pair_overrides import read as read_pair_overrides
 from loaders.kernel.errors import InputError, Location
-from loaders.kernel.namespaces import pair_key
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold, pair_key
 
 #: administrative levels (``vocab/administrative-levels``) at which a place is a city
 CITY_LEVELS = frozenset({"city", "direct-administered-municipality", "prefecture-level-city",

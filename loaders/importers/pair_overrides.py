@@ -23,7 +23,7 @@ from pathlib import Path
 
 from loaders.importers.readers import Mention, Pair
 from loaders.kernel.errors import InputError, Location
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold
 
 FILE = "pair_overrides.csv"
 COLUMNS = ("list", "name", "country", "partner", "partner_country", "target", "reason",

@@ -47,7 +47,7 @@ from loaders.importers.gazetteer import (
     great_circle_km,
 )
 from loaders.importers.readers import Mention
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold
 
 #: a candidate town farther than this from the list's own coordinates is not the place, km
 MAX_KM = 30.0

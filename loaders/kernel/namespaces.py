@@ -67,7 +67,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+").findall
 def ascii_words(text: str) -> list[str]:
     """The lower-case ASCII words of a name: accents folded, characters outside ASCII dropped,
     any run of other characters a break. Keys (:func:`slug`) and the folded names that
-    importers match (:func:`loaders.pipeline.public_lists.fold`) are made of them.
+    importers match (:func:`fold`) are made of them.
 
     >>> ascii_words("Lào Cai"), ascii_words("Frankfurt (Oder)"), ascii_words("北京")
     (['lao', 'cai'], ['frankfurt', 'oder'], [])
@@ -75,6 +75,16 @@ def ascii_words(text: str) -> list[str]:
     if not text.isascii():  # the common case skips the Unicode decomposition
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return _ASCII_WORD(text.lower())  # the runs of letters and digits, in one C call
+
+
+def fold(name: str) -> str:
+    """Lower case, accents removed, punctuation to spaces: the form in which importers match
+    names.
+
+    >>> fold("Lào Cai"), fold("Frankfurt (Oder)")
+    ('lao cai', 'frankfurt oder')
+    """
+    return " ".join(ascii_words(name))
 
 
 def slug(text: str) -> str:

@@ -20,7 +20,7 @@ from itertools import combinations
 
 from loaders.importers.gazetteer import great_circle_km
 from loaders.kernel import assets
-from loaders.pipeline.public_lists import fold
+from loaders.kernel.namespaces import fold
 
 #: two places of one name farther apart than this are two towns, km (the reconciler's MAX_KM)
 SAME_TOWN_KM = 30.0

@@ -10,28 +10,8 @@ import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from loaders.kernel.namespaces import ascii_words
-
-#: Wikipedia ``country`` strings per ISO code, for the countries c2c curates.
-WIKIPEDIA_COUNTRIES = {
-    "cn": {"china"},
-    "ru": {"russia"},
-    "fi": {"finland"},
-    "se": {"sweden"},
-    "ee": {"estonia"},
-    "vn": {"vietnam"},
-    "kz": {"kazakhstan", "kazakhstah"},
-    "gb": {"united kingdom", "england", "england, united kingdom", "scotland",
-           "scotland, united kingdom", "wales", "wales, united kingdom",
-           "northern ireland, united kingdom"},
-    "kr": {"south korea"},
-    "us": {"united states"},
-}
-
-
-def fold(name: str) -> str:
-    """Lower case, accents removed, punctuation to spaces: 'Lào Cai' → 'lao cai'."""
-    return " ".join(ascii_words(name))
+from loaders.importers.countries import country_code
+from loaders.kernel.namespaces import fold
 
 
 class PublicLists:
@@ -43,11 +23,12 @@ class PublicLists:
                                          "subject_qid", "object_qid")
         self.p190_2022 = self._qid_pairs("wikidata_p190_cities2022_edges.csv", ",",
                                          "qid_a", "qid_b")
-        self.wikipedia: set[frozenset[tuple[str, str]]] = set()
+        self.wikipedia: set[frozenset[tuple[str, str | None]]] = set()
         with (folder / "twin_cities_wikipedia_pairs.csv").open(encoding="utf-8") as f:
             for row in csv.DictReader(f):
-                a = (fold(row["city1"]), row["country1"].strip().lower())
-                b = (fold(row["city2"]), row["country2"].strip().lower())
+                # the list's country as its ISO code (``England, United Kingdom`` → GB)
+                a = (fold(row["city1"]), country_code(row["country1"]))
+                b = (fold(row["city2"]), country_code(row["country2"]))
                 self.wikipedia.add(frozenset((a, b)))
 
     def _qid_pairs(self, name: str, delimiter: str, a: str, b: str) -> set[frozenset[str]]:
@@ -75,9 +56,6 @@ class PublicLists:
                       also_named: Mapping[str, Iterable[str]]) -> bool:
         names_a, names_b = ({fold(p["name_en"]), *(fold(n) for n in also_named.get(p["key"], ()))}
                             for p in (a, b))
-        for ca in WIKIPEDIA_COUNTRIES.get(a["country"] or a["key"], set()):
-            for cb in WIKIPEDIA_COUNTRIES.get(b["country"] or b["key"], set()):
-                if any(frozenset(((na, ca), (nb, cb))) in self.wikipedia
-                       for na in names_a for nb in names_b):
-                    return True
-        return False
+        code_a, code_b = ((p["country"] or p["key"]).upper() for p in (a, b))
+        return any(frozenset(((na, code_a), (nb, code_b))) in self.wikipedia
+                   for na in names_a for nb in names_b)

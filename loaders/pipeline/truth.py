@@ -17,8 +17,8 @@ from collections import Counter, defaultdict
 
 from loaders.kernel import assets
 from loaders.kernel.config import Settings
+from loaders.kernel.namespaces import fold
 from loaders.kernel.store import OxigraphStore, StoreLocation
-from loaders.pipeline.public_lists import fold
 
 #: a trailing level word dropped before labels are compared (Ōsaka Prefecture ~ Osaka)
 _LEVEL_WORD = re.compile(r" (city|province|prefecture|oblast|krai|county|district|municipality"
